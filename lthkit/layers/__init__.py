@@ -1,0 +1,7 @@
+"""Masked Keras layers: the mask is a non-trainable weight saved with the model."""
+from lthkit.layers.lstm import MaskedLSTM, MaskedLSTMCell
+from lthkit.layers.masked import (PRUNE_KINDS, MaskedConv1D, MaskedConv2D, MaskedDense,
+                                  MaskedEmbedding, PrunableMixin)
+
+__all__ = ["PRUNE_KINDS", "MaskedConv1D", "MaskedConv2D", "MaskedDense", "MaskedEmbedding",
+           "MaskedLSTM", "MaskedLSTMCell", "PrunableMixin"]

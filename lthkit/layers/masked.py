@@ -1,0 +1,147 @@
+"""Masked versions of the Keras layers the book prunes.
+
+Each layer keeps a 0/1 mask as a *non-trainable weight* next to the weight it masks, so the
+mask travels with the model through `model.save()` / `keras.saving.load_model()`. The forward
+pass multiplies the weight by its mask; the gradient of a pruned entry is therefore exactly
+zero, and with a fresh optimizer its stored value (set to zero when the mask is applied)
+never moves. Biases are never masked.
+
+Every masked layer implements `prunable_weights()`, returning `(weight_variable,
+mask_variable)` pairs, and has a `prune_kind` ("dense", "output", "conv", "embedding",
+"lstm") that pruning rates refer to.
+"""
+import keras
+from keras import ops
+
+PRUNE_KINDS = ("dense", "output", "conv", "embedding", "lstm")
+
+
+def _check_kind(kind, default):
+    kind = default if kind is None else kind
+    if kind not in PRUNE_KINDS:
+        from lthkit._errors import bad_param
+        raise bad_param("prune_kind", kind, "one of " + ", ".join(PRUNE_KINDS))
+    return kind
+
+
+class PrunableMixin:
+    """Shared plumbing: the mask weight, config, and plain variable (de)serialization.
+
+    Keras' Dense/Conv/Embedding override `save_own_variables` to support quantization and
+    would silently drop the extra mask variable; the generic `Layer` version saves every
+    variable, mask included, so it is restored here.
+    """
+
+    def _add_mask(self, name, shape):
+        return self.add_weight(name=name, shape=tuple(shape), initializer="ones",
+                               trainable=False, dtype=self.variable_dtype)
+
+    def _mixin_config(self, config):
+        config["prune_kind"] = self.prune_kind
+        return config
+
+    def save_own_variables(self, store):
+        keras.layers.Layer.save_own_variables(self, store)
+
+    def load_own_variables(self, store):
+        keras.layers.Layer.load_own_variables(self, store)
+
+
+@keras.saving.register_keras_serializable(package="lthkit")
+class MaskedDense(PrunableMixin, keras.layers.Dense):
+    """`keras.layers.Dense` with a pruning mask on its kernel.
+
+    Use `prune_kind="output"` for the classifier layer so it can get its own rate.
+    """
+
+    def __init__(self, units, prune_kind=None, **kwargs):
+        super().__init__(units, **kwargs)
+        self.prune_kind = _check_kind(prune_kind, "dense")
+
+    def build(self, input_shape):
+        self.kernel_mask = self._add_mask("kernel_mask", (input_shape[-1], self.units))
+        super().build(input_shape)
+
+    def call(self, inputs, training=None):
+        x = ops.matmul(inputs, ops.multiply(self._kernel, self.kernel_mask))
+        if self.bias is not None:
+            x = ops.add(x, self.bias)
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+    def prunable_weights(self):
+        return [(self._kernel, self.kernel_mask)]
+
+    def get_config(self):
+        return self._mixin_config(super().get_config())
+
+
+class _MaskedConvMixin(PrunableMixin):
+    def build(self, input_shape):
+        channel_axis = -1 if self.data_format == "channels_last" else 1
+        in_channels = input_shape[channel_axis] // self.groups
+        self.kernel_mask = self._add_mask(
+            "kernel_mask", self.kernel_size + (in_channels, self.filters))
+        super().build(input_shape)
+
+    @property
+    def kernel(self):
+        # Conv1D.call and BaseConv.call both read `self.kernel`: mask it there.
+        return ops.multiply(super().kernel, self.kernel_mask)
+
+    def prunable_weights(self):
+        return [(self._kernel, self.kernel_mask)]
+
+    def get_config(self):
+        return self._mixin_config(super().get_config())
+
+
+@keras.saving.register_keras_serializable(package="lthkit")
+class MaskedConv1D(_MaskedConvMixin, keras.layers.Conv1D):
+    """`keras.layers.Conv1D` with a pruning mask on its kernel."""
+
+    def __init__(self, filters, kernel_size, prune_kind=None, **kwargs):
+        super().__init__(filters, kernel_size, **kwargs)
+        self.prune_kind = _check_kind(prune_kind, "conv")
+
+
+@keras.saving.register_keras_serializable(package="lthkit")
+class MaskedConv2D(_MaskedConvMixin, keras.layers.Conv2D):
+    """`keras.layers.Conv2D` with a pruning mask on its kernel."""
+
+    def __init__(self, filters, kernel_size, prune_kind=None, **kwargs):
+        super().__init__(filters, kernel_size, **kwargs)
+        self.prune_kind = _check_kind(prune_kind, "conv")
+
+
+@keras.saving.register_keras_serializable(package="lthkit")
+class MaskedEmbedding(PrunableMixin, keras.layers.Embedding):
+    """`keras.layers.Embedding` with a pruning mask on its table.
+
+    Only the looked-up rows of the mask are gathered, so the cost grows with the batch,
+    not with the vocabulary.
+    """
+
+    def __init__(self, input_dim, output_dim, prune_kind=None, **kwargs):
+        super().__init__(input_dim, output_dim, **kwargs)
+        self.prune_kind = _check_kind(prune_kind, "embedding")
+
+    def build(self, input_shape=None):
+        if self.built:
+            return
+        self.embeddings_mask = self._add_mask("embeddings_mask", (self.input_dim, self.output_dim))
+        super().build(input_shape)
+
+    def call(self, inputs):
+        if inputs.dtype != "int32" and inputs.dtype != "int64":
+            inputs = ops.cast(inputs, "int32")
+        outputs = ops.multiply(ops.take(self._embeddings, inputs, axis=0),
+                               ops.take(self.embeddings_mask, inputs, axis=0))
+        return ops.cast(outputs, dtype=self.compute_dtype)
+
+    def prunable_weights(self):
+        return [(self._embeddings, self.embeddings_mask)]
+
+    def get_config(self):
+        return self._mixin_config(super().get_config())

@@ -1,0 +1,80 @@
+"""Paper-faithful experiments, one per model (see SPEC E1-E5 and the book's chapters).
+
+`default_experiment("lenet_300_100")` is [FC19]'s Lenet setting; change a part with
+`.replace(train={"iterations": 2000})`.
+"""
+from lthkit._errors import bad_param
+from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneHParams,
+                                   SearchHParams, TrainHParams)
+
+
+def lenet_300_100():
+    """[FC19]: Adam 1.2e-3, batch 60, 50k iterations, 5k validation images; hidden 20 %,
+    output 10 % per round; 25 rounds (to about 1 % remaining); 5 trials."""
+    return Experiment(
+        name="lenet",
+        model=ModelHParams("lenet_300_100"),
+        data=DataHParams("mnist", validation=5000),
+        train=TrainHParams("adam", 1.2e-3, batch_size=60, iterations=50_000, eval_every=100),
+        prune=PruneHParams({"dense": 0.2, "output": 0.1}),
+        search=SearchHParams(rounds=25, controls=("reinit", "random"), replicates=5))
+
+
+def conv6():
+    """[FC19]: Adam 3e-4, batch 60, 30k iterations; conv 15 %, dense 20 %, output 10 %."""
+    return Experiment(
+        name="conv6",
+        model=ModelHParams("conv6"),
+        data=DataHParams("cifar10", validation=5000),
+        train=TrainHParams("adam", 3e-4, batch_size=60, iterations=30_000, eval_every=100),
+        prune=PruneHParams({"conv": 0.15, "dense": 0.2, "output": 0.1}),
+        search=SearchHParams(rounds=25, controls=("reinit", "random"), replicates=5))
+
+
+def text_cnn(dataset="imdb"):
+    """[TXT after KIM14]: 50,000-word vocabulary, Adam 1e-3, batch 64, 10 epochs; 20 % per
+    round of every layer, embeddings included."""
+    return Experiment(
+        name=f"text_cnn_{dataset}",
+        model=ModelHParams("text_cnn"),
+        data=DataHParams(dataset, validation=0.3, kwargs={"vocab_size": 50_000}),
+        train=TrainHParams("adam", 1e-3, batch_size=64, iterations=None, epochs=10,
+                           eval_every=None),
+        prune=PruneHParams({"embedding": 0.2, "conv": 0.2, "output": 0.2}),
+        search=SearchHParams(rounds=16, controls=("reinit",), replicates=1))
+
+
+def text_lstm(dataset="imdb"):
+    """[TXT]: 25,000-word vocabulary, 2-layer BiLSTM 256; as the text CNN otherwise."""
+    return Experiment(
+        name=f"text_lstm_{dataset}",
+        model=ModelHParams("text_lstm"),
+        data=DataHParams(dataset, validation=0.3, kwargs={"vocab_size": 25_000}),
+        train=TrainHParams("adam", 1e-3, batch_size=64, iterations=None, epochs=10,
+                           eval_every=None),
+        prune=PruneHParams({"embedding": 0.2, "lstm": 0.2, "output": 0.2}),
+        search=SearchHParams(rounds=16, controls=("reinit",), replicates=1))
+
+
+def end2end():
+    """[UNV20 after PVD18]: 20 Newsgroups, 200 tokens, 10 epochs, batch 60; embedding 20 %,
+    conv 15 %, dense 20 %; 10 rounds."""
+    return Experiment(
+        name="end2end_20ng",
+        model=ModelHParams("end2end"),
+        data=DataHParams("20newsgroups", validation=0.1, kwargs={"max_len": 200}),
+        train=TrainHParams("adam", 1e-3, batch_size=60, iterations=None, epochs=10,
+                           eval_every=None),
+        prune=PruneHParams({"embedding": 0.2, "conv": 0.15, "output": 0.2}),
+        search=SearchHParams(rounds=10, controls=("reinit",), replicates=1))
+
+
+DEFAULTS = {"lenet_300_100": lenet_300_100, "conv6": conv6, "text_cnn": text_cnn,
+            "text_lstm": text_lstm, "end2end": end2end}
+
+
+def default_experiment(model, **kwargs):
+    """The paper-faithful `Experiment` for a model name (see DEFAULTS)."""
+    if model not in DEFAULTS:
+        raise bad_param("model", model, "one of " + ", ".join(DEFAULTS))
+    return DEFAULTS[model](**kwargs)

@@ -1,0 +1,96 @@
+"""Masked layers: the mask is saved with the model, pruned weights stay exactly zero."""
+import keras
+import numpy as np
+import pytest
+
+from lthkit.layers import (MaskedConv1D, MaskedConv2D, MaskedDense, MaskedEmbedding,
+                           MaskedLSTM)
+from lthkit.pruning import get_masks, get_prunable_weights, prunable, set_masks
+
+
+def every_kind_model():
+    keras.utils.set_random_seed(1)
+    tokens = keras.Input((12,), dtype="int32")
+    x = MaskedEmbedding(50, 8, name="emb")(tokens)
+    x = MaskedConv1D(6, 3, padding="same", activation="relu", name="conv1d")(x)
+    x = keras.layers.Reshape((12, 6, 1))(x)
+    x = MaskedConv2D(4, 3, padding="same", activation="relu", name="conv2d")(x)
+    x = keras.layers.Reshape((12, 24))(x)
+    x = keras.layers.Bidirectional(MaskedLSTM(5, return_sequences=True, name="lstm_a"),
+                                   name="bi")(x)
+    x = MaskedLSTM(4, name="lstm_b")(x)
+    x = MaskedDense(8, activation="relu", name="dense")(x)
+    out = MaskedDense(3, prune_kind="output", name="output")(x)
+    return keras.Model(tokens, out)
+
+
+def random_masks(model, keep=0.5, seed=0):
+    rng = np.random.default_rng(seed)
+    return {k: rng.random(m.shape) < keep for k, m in get_masks(model).items()}
+
+
+def data(n=64, seed=0):
+    rng = np.random.default_rng(seed)
+    return rng.integers(0, 50, (n, 12)).astype("int32"), rng.integers(0, 3, n)
+
+
+def test_every_kind_is_prunable_and_biases_are_not():
+    model = every_kind_model()
+    layers = prunable(model)
+    assert {kind for kind, _, _ in layers.values()} == {"embedding", "conv", "lstm", "dense",
+                                                        "output"}
+    # Bidirectional: forward and backward LSTM, each with kernel and recurrent kernel.
+    assert sum("bi/" in k for k in layers) == 4
+    assert not any("bias" in k for k in layers)
+    assert len(layers) == 11
+
+
+def test_mask_survives_keras_round_trip(tmp_path):
+    model = every_kind_model()
+    masks = random_masks(model)
+    set_masks(model, masks)
+    x, _ = data()
+    expected = np.asarray(model(x))
+    path = tmp_path / "masked.keras"
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    for key, mask in get_masks(loaded).items():
+        np.testing.assert_array_equal(mask, masks[key])
+    np.testing.assert_allclose(np.asarray(loaded(x)), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_pruned_weights_stay_exactly_zero_through_fit():
+    model = every_kind_model()
+    before = get_prunable_weights(model)
+    masks = random_masks(model, keep=0.4)
+    # The mask must hit negative weights too (a sign bug would let them through).
+    assert all((before[k][~m] < 0).any() for k, m in masks.items())
+    set_masks(model, masks)
+    biases = {v.path: np.array(v.numpy()) for v in model.trainable_weights if "bias" in v.path}
+    model.compile(keras.optimizers.Adam(0.05),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    x, y = data()
+    model.fit(x, y, batch_size=16, epochs=3, verbose=0)
+    after = get_prunable_weights(model)
+    for key, mask in masks.items():
+        assert np.all(after[key][~mask] == 0.0), key
+        assert not np.allclose(after[key][mask], before[key][mask]), f"{key} did not train"
+    moved = [p for p, b in biases.items()
+             if not np.allclose(b, next(v for v in model.trainable_weights if v.path == p))]
+    assert moved, "biases are not pruned and should train"
+
+
+def test_forward_uses_the_masked_kernel():
+    keras.utils.set_random_seed(0)
+    layer = MaskedDense(5, name="d")
+    x = np.random.default_rng(0).normal(size=(4, 7)).astype("float32")
+    layer(x)
+    mask = np.random.default_rng(1).random((7, 5)) < 0.5
+    layer.kernel_mask.assign(mask.astype("float32"))
+    expected = x @ (np.asarray(layer.kernel) * mask) + np.asarray(layer.bias)
+    np.testing.assert_allclose(np.asarray(layer(x)), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_bad_prune_kind_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"prune_kind='hidden'.*expected one of"):
+        MaskedDense(3, prune_kind="hidden")

@@ -1,0 +1,201 @@
+"""The ticket search end to end on small synthetic data: rewinding, controls, seeds,
+one-shot, early tickets, and the optimizer reset."""
+import numpy as np
+import pytest
+
+from conftest import tiny_experiment
+from lthkit.pruning import get_masks, get_prunable_weights, prunable_in, remaining_after
+from lthkit.search import TicketSearch, Trainer, TrainHParams
+from lthkit.search import train as train_module
+from lthkit.store import ResultStore, load_arrays, load_json
+
+
+@pytest.fixture
+def record_starts(monkeypatch):
+    """Record the weights and masks every training round starts from."""
+    starts = []
+    original = Trainer.train
+
+    def train(self, data_seed, snapshot_at=(), desc=""):
+        starts.append({"desc": desc, "weights": get_prunable_weights(self.model),
+                       "masks": get_masks(self.model)})
+        return original(self, data_seed, snapshot_at=snapshot_at, desc=desc)
+
+    monkeypatch.setattr(Trainer, "train", train)
+    return starts
+
+
+def run(exp, root, data):
+    return TicketSearch(exp, ResultStore(root), data=data, quiet=True).run()
+
+
+def test_trained_masks_differ_from_initial_masks(tmp_path, tiny_data):
+    trained = tiny_experiment(rounds=1)
+    initial = trained.replace(prune={"criterion": "init_magnitude"})
+    run(trained, tmp_path / "a", tiny_data)
+    run(initial, tmp_path / "b", tiny_data)
+    store = ResultStore(tmp_path)
+    ma = load_arrays(ResultStore(tmp_path / "a").round_dir(trained, 0, "main", 1) / "mask.npz")
+    mb = load_arrays(ResultStore(tmp_path / "b").round_dir(initial, 0, "main", 1) / "mask.npz")
+    assert store is not None
+    for key in ma:
+        assert ma[key].sum() == mb[key].sum()
+        assert not np.array_equal(ma[key], mb[key]), key
+
+
+def test_rewinding_restores_exactly_the_rewind_weights(tmp_path, tiny_data, record_starts):
+    exp = tiny_experiment(rounds=2, rewind=7)
+    search = TicketSearch(exp, ResultStore(tmp_path), data=tiny_data, quiet=True)
+    search.run()
+    rewind = load_arrays(search.store.replicate_dir(exp, 0) / "rewind.npz")
+    init = load_arrays(search.store.replicate_dir(exp, 0) / "init.npz")
+    rewind_p, init_p = prunable_in(search.model, rewind), prunable_in(search.model, init)
+    main = [s for s in record_starts if "main" in s["desc"]]
+    assert len(main) == 3
+    # Round 0 starts at the initialization, later rounds at the weights after 7 iterations.
+    for key in init_p:
+        np.testing.assert_array_equal(main[0]["weights"][key], init_p[key])
+        assert not np.array_equal(rewind_p[key], init_p[key])
+    for r in (1, 2):
+        stored = load_arrays(search.store.round_dir(exp, 0, "main", r) / "mask.npz")
+        for key, mask in stored.items():
+            np.testing.assert_array_equal(main[r]["masks"][key], mask)
+            np.testing.assert_array_equal(main[r]["weights"][key][mask], rewind_p[key][mask])
+            assert np.all(main[r]["weights"][key][~mask] == 0)
+
+
+def test_controls_reinit_keeps_mask_random_keeps_sparsity(tmp_path, tiny_data, record_starts):
+    exp = tiny_experiment(rounds=2, controls=("reinit", "random"))
+    search = TicketSearch(exp, ResultStore(tmp_path), data=tiny_data, quiet=True)
+    table = search.run()
+    assert set(table["branch"]) == {"main", "reinit", "random"}
+    init_p = prunable_in(search.model, load_arrays(search.store.replicate_dir(exp, 0) / "init.npz"))
+    by = {s["desc"]: s for s in record_starts}
+    for r in (1, 2):
+        ticket, reinit, rand = (by[f"rep 0 round {r} {b}"] for b in ("main", "reinit", "random"))
+        for key in init_p:
+            np.testing.assert_array_equal(reinit["masks"][key], ticket["masks"][key])
+            m = ticket["masks"][key]
+            assert not np.allclose(reinit["weights"][key][m], ticket["weights"][key][m])
+            assert rand["masks"][key].sum() == m.sum()
+            assert not np.array_equal(rand["masks"][key], m)
+            rm = rand["masks"][key]
+            np.testing.assert_array_equal(rand["weights"][key][rm], init_p[key][rm])
+    # Rows of one level share the same sparsity across branches.
+    level = table[table["round"] == 2]
+    assert level["remaining_fraction"].nunique() == 1
+
+
+def test_same_seeds_give_identical_masks_and_metrics(tmp_path, tiny_data):
+    exp = tiny_experiment(rounds=2, replicates=2, controls=("random",))
+    a, b = run(exp, tmp_path / "a", tiny_data), run(exp, tmp_path / "b", tiny_data)
+    cols = ["branch", "replicate", "round", "test_accuracy", "early_stop_test_accuracy",
+            "early_stop_iteration", "val_loss", "remaining_fraction"]
+    assert a[cols].equals(b[cols])
+    sa, sb = ResultStore(tmp_path / "a"), ResultStore(tmp_path / "b")
+    for rep in (0, 1):
+        for r in (1, 2):
+            ma = load_arrays(sa.round_dir(exp, rep, "main", r) / "mask.npz")
+            mb = load_arrays(sb.round_dir(exp, rep, "main", r) / "mask.npz")
+            for key in ma:
+                np.testing.assert_array_equal(ma[key], mb[key])
+    # ...and different replicates (seeds) give different tickets.
+    m0 = load_arrays(sa.round_dir(exp, 0, "main", 2) / "mask.npz")
+    m1 = load_arrays(sa.round_dir(exp, 1, "main", 2) / "mask.npz")
+    assert any(not np.array_equal(m0[k], m1[k]) for k in m0)
+
+
+def test_metrics_per_round(tmp_path, tiny_data):
+    exp = tiny_experiment(rounds=3)
+    table = run(exp, tmp_path, tiny_data)
+    assert list(table["round"]) == [0, 1, 2, 3]
+    m = load_json(ResultStore(tmp_path).round_dir(exp, 0, "main", 3) / "metrics.json")
+    for layer, rate in (("hidden1/kernel", .2), ("hidden2/kernel", .2), ("output/kernel", .1)):
+        assert m["remaining"][layer] == remaining_after(m["sizes"][layer], rate, 3)
+    assert m["remaining"]["total"] == sum(v for k, v in m["remaining"].items() if k != "total")
+    curves = m["curves"]
+    assert curves["iteration"] == [20, 40, 60]
+    best = int(np.argmin(curves["val_loss"]))
+    assert m["early_stop_iteration"] == curves["iteration"][best]
+    assert m["early_stop_test_accuracy"] == curves["test_accuracy"][best]
+    assert m["test_accuracy"] == curves["test_accuracy"][-1]
+    assert len(curves["train_loss"]) == len(curves["val_loss"]) == 3
+
+
+def test_more_rounds_extend_a_stored_run(tmp_path, tiny_data, record_starts):
+    run(tiny_experiment(rounds=1), tmp_path, tiny_data)
+    record_starts.clear()
+    table = run(tiny_experiment(rounds=3), tmp_path, tiny_data)
+    assert [s["desc"] for s in record_starts] == ["rep 0 round 2 main", "rep 0 round 3 main"]
+    assert list(table["round"]) == [0, 1, 2, 3]
+    record_starts.clear()
+    run(tiny_experiment(rounds=3), tmp_path, tiny_data)
+    assert record_starts == [], "a finished run must not train again"
+
+
+def test_oneshot_levels_match_iterative_sparsity(tmp_path, tiny_data):
+    it = run(tiny_experiment(rounds=3), tmp_path / "it", tiny_data)
+    exp = tiny_experiment(rounds=3, mode="oneshot")
+    one = run(exp, tmp_path / "one", tiny_data)
+    np.testing.assert_array_equal(it["remaining_fraction"], one["remaining_fraction"])
+    store = ResultStore(tmp_path / "one")
+    masks = [load_arrays(store.round_dir(exp, 0, "main", r) / "mask.npz") for r in (1, 2, 3)]
+    scored = load_arrays(store.round_dir(exp, 0, "main", 0) / "scored.npz")
+    for key in scored:
+        assert not np.any(masks[2][key] & ~masks[1][key])
+        # One-shot: every level keeps the largest round-0 weights.
+        w = np.abs(scored[key])
+        assert w[masks[2][key]].min() >= w[~masks[2][key]].max()
+
+
+def test_early_ticket_scores_weights_after_n_epochs(tmp_path, tiny_data):
+    exp = tiny_experiment(rounds=1, mask_after=0)
+    run(exp, tmp_path / "e0", tiny_data)
+    init_exp = tiny_experiment(rounds=1).replace(prune={"criterion": "init_magnitude"})
+    run(init_exp, tmp_path / "init", tiny_data)
+    a = load_arrays(ResultStore(tmp_path / "e0").round_dir(exp, 0, "main", 1) / "mask.npz")
+    b = load_arrays(ResultStore(tmp_path / "init").round_dir(init_exp, 0, "main", 1) / "mask.npz")
+    for key in a:  # the weights after 0 epochs are the initial weights
+        np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_fresh_optimizer_each_round(tiny_data):
+    from lthkit.models import lenet_300_100
+    model = lenet_300_100(input_shape=(8, 8, 1), num_classes=4, hidden=(16, 8))
+    trainer = Trainer(model, tiny_data, TrainHParams(iterations=20, eval_every=10,
+                                                     batch_size=30))
+    fresh = [np.array(v.numpy()) for v in trainer.optimizer.variables]
+    trainer.train(0)
+    assert any(not np.array_equal(a, v.numpy()) for a, v in zip(fresh, trainer.optimizer.variables))
+    trainer.reset_optimizer()
+    for a, v in zip(fresh, trainer.optimizer.variables):
+        np.testing.assert_array_equal(a, v.numpy())
+
+
+def test_batch_stream_is_addressed_by_global_step(tiny_data):
+    whole = train_module.BatchStream(tiny_data.x_train, tiny_data.y_train, 30, 5, 0, 45)
+    part = train_module.BatchStream(tiny_data.x_train, tiny_data.y_train, 30, 5, 25, 20)
+    for i in range(20):
+        np.testing.assert_array_equal(whole[25 + i][1], part[i][1])
+    # a new epoch reshuffles
+    assert not np.array_equal(whole[0][1], whole[20][1])
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"iterations": None, "epochs": None}, r"iterations/epochs.*exactly one"),
+    ({"batch_size": 0}, r"batch_size=0.*positive integer"),
+    ({"optimizer": "rmsprop"}, r"optimizer='rmsprop'.*one of 'adam'"),
+    ({"learning_rate": -1}, r"learning_rate=-1.*positive number"),
+])
+def test_bad_training_hparams(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        TrainHParams(**kwargs)
+
+
+def test_bad_search_hparams():
+    with pytest.raises(ValueError, match=r"controls='shuffle'.*one of 'reinit', 'random'"):
+        tiny_experiment(controls=("shuffle",))
+    with pytest.raises(ValueError, match=r"mode='greedy'.*one of 'iterative', 'oneshot'"):
+        tiny_experiment(mode="greedy")
+    with pytest.raises(ValueError, match=r"rates\['hidden'\].*layer kind among"):
+        tiny_experiment().replace(prune={"rates": {"hidden": 0.2}})

@@ -1,0 +1,156 @@
+"""Result store: identity hashes, atomic files, no pickle, tidy tables, kill-and-resume."""
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import tiny_experiment
+from lthkit.search import default_experiment
+from lthkit.store import ResultStore, experiment_hash, load_arrays, save_arrays, save_json
+from lthkit.store.identity import NOT_IDENTITY
+
+PINNED = "746be63432fc"
+
+
+def test_known_hash_is_pinned():
+    # If this changes, every stored result (results/) is orphaned: change it on purpose only.
+    assert experiment_hash(default_experiment("lenet_300_100")) == PINNED
+
+
+def _altered(value):
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1 if value is not None else 1
+    if isinstance(value, str):
+        return {"adam": "sgd", "layerwise": "global", "magnitude": "random",
+                "iterative": "oneshot", "iteration": "epoch"}.get(value, value + "_x")
+    if isinstance(value, dict):
+        return {**value, "extra": 1} if value else {"extra": 1}
+    if value is None:
+        return 3
+    raise AssertionError(value)
+
+
+def test_every_identity_setting_changes_the_hash():
+    exp = default_experiment("lenet_300_100")
+    base = experiment_hash(exp)
+    for section in ("model", "data", "train", "prune", "search"):
+        part = getattr(exp, section)
+        for f in dataclasses.fields(part):
+            if f.name in NOT_IDENTITY.get(section, ()):
+                continue
+            value = getattr(part, f.name)
+            new = _altered(value)
+            if section == "prune" and f.name == "rates":
+                new = {"dense": 0.25, "output": 0.1}
+            if section == "prune" and f.name == "strategy":
+                changed = dataclasses.replace(part, strategy="global", rates=0.2)
+            elif section == "train" and f.name == "epochs":
+                changed = dataclasses.replace(part, iterations=None, epochs=3)
+            else:
+                changed = dataclasses.replace(part, **{f.name: new})
+            other = dataclasses.replace(exp, **{section: changed})
+            assert experiment_hash(other) != base, f"{section}.{f.name} is not in the identity"
+
+
+def test_how_far_to_go_is_not_identity():
+    exp = default_experiment("lenet_300_100")
+    longer = exp.replace(search={"rounds": 40, "replicates": 9, "controls": ()}, name="other")
+    assert experiment_hash(longer) == experiment_hash(exp)
+
+
+def test_files_are_plain_json_and_npz(tmp_path):
+    save_json(tmp_path / "m.json", {"a": 1})
+    save_arrays(tmp_path / "w.npz", {"hidden1/kernel": np.ones((2, 3), bool)})
+    assert json.loads((tmp_path / "m.json").read_text()) == {"a": 1}
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as z:
+        assert z["hidden1/kernel"].dtype == bool
+    with pytest.raises(ValueError):  # object arrays would need pickle: refused
+        save_arrays(tmp_path / "bad.npz", {"x": np.array([{}], dtype=object)})
+        load_arrays(tmp_path / "bad.npz")
+
+
+def test_failed_write_leaves_no_partial_file(tmp_path):
+    class Boom(Exception):
+        pass
+
+    class Exploding:
+        def __array__(self, *a, **k):
+            raise Boom
+
+    with pytest.raises(Boom):
+        save_arrays(tmp_path / "w.npz", {"x": Exploding()})
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_tidy_tables(tmp_path, tiny_data):
+    from lthkit.search import TicketSearch
+    exp = tiny_experiment(rounds=2, replicates=2, controls=("reinit",))
+    store = ResultStore(tmp_path)
+    table = TicketSearch(exp, store, data=tiny_data, quiet=True).run()
+    assert len(table) == 2 * 3 + 2 * 2
+    for col in ("branch", "replicate", "round", "percent_remaining", "test_accuracy",
+                "early_stop_test_accuracy", "early_stop_iteration", "experiment"):
+        assert col in table
+    layers = store.layers(exp)
+    assert set(layers["layer"]) == {"hidden1/kernel", "hidden2/kernel", "output/kernel", "total"}
+    curves = store.curves(exp)
+    assert {"iteration", "train_loss", "val_loss", "test_accuracy"} <= set(curves)
+    assert store.complete(exp) and not store.missing(exp)
+    assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("*.pkl"))
+
+
+RUNNER = """
+import sys, types
+sys.path.insert(0, {tests!r})
+from conftest import make_data, tiny_experiment
+from lthkit.search import TicketSearch
+from lthkit.store import ResultStore
+exp = tiny_experiment(rounds=3, controls=("random",)).replace(
+    train={{"iterations": 600, "eval_every": 100}})
+TicketSearch(exp, ResultStore(sys.argv[1]), data=make_data(), quiet=True).run()
+"""
+
+
+@pytest.mark.slow
+def test_killed_run_resumes_to_the_same_result(tmp_path):
+    script = tmp_path / "runner.py"
+    script.write_text(RUNNER.format(tests=str(Path(__file__).parent)))
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    killed, clean = tmp_path / "killed", tmp_path / "clean"
+    proc = subprocess.Popen([sys.executable, str(script), str(killed)], env=env)
+    # Kill it mid-search: once round 1 of the main branch is done, during a later round.
+    deadline = time.time() + 300
+    while not list(killed.glob("*/replicate-0/main/round-01/metrics.json")):
+        assert proc.poll() is None, "the runner exited before it could be killed"
+        assert time.time() < deadline
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(killed.rglob("metrics.json")))
+    assert done_before < 7, "the run finished before it was killed"
+    subprocess.run([sys.executable, str(script), str(killed)], env=env, check=True)
+    subprocess.run([sys.executable, str(script), str(clean)], env=env, check=True)
+    [a], [b] = list(killed.glob("*-*")), list(clean.glob("*-*"))
+    files = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    for rel in files:
+        if rel.suffix == ".npz":
+            x, y = load_arrays(a / rel), load_arrays(b / rel)
+            assert x.keys() == y.keys()
+            for k in x:
+                np.testing.assert_array_equal(x[k], y[k], err_msg=str(rel))
+        elif rel.name == "metrics.json":
+            x, y = json.loads((a / rel).read_text()), json.loads((b / rel).read_text())
+            for volatile in ("finished", "train_seconds"):
+                x.pop(volatile), y.pop(volatile)
+            assert x == y, rel
