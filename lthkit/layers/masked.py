@@ -1,10 +1,17 @@
 """Masked versions of the Keras layers the book prunes.
 
 Each layer keeps a 0/1 mask as a *non-trainable weight* next to the weight it masks, so the
-mask travels with the model through `model.save()` / `keras.saving.load_model()`. The forward
-pass multiplies the weight by its mask; the gradient of a pruned entry is therefore exactly
-zero, and with a fresh optimizer its stored value (set to zero when the mask is applied)
-never moves. Biases are never masked.
+mask travels with the model through `model.save()` / `keras.saving.load_model()`.
+
+How a pruned weight stays exactly zero: `lthkit.pruning.set_masks` writes zeros into the
+pruned entries, and the layers multiply the *gradient* by the mask (`masked_gradient`), so a
+pruned entry gets a gradient of exactly 0. An optimizer starting from a fresh state never
+moves a weight whose gradient has always been 0 (Adam, SGD with momentum, weight decay),
+so the stored value stays 0.0 through any number of steps. The forward pass then reads the
+stored kernel as it is: unlike multiplying the kernel by its mask in every forward pass,
+this costs nothing measurable (see benchmarks/bench_masked_layers.py). Embeddings gather the
+looked-up rows of table and mask instead, which is cheaper for large vocabularies. Biases
+are never masked. If you assign weights yourself, call `lthkit.pruning.enforce_masks`.
 
 Every masked layer implements `prunable_weights()`, returning `(weight_variable,
 mask_variable)` pairs, and has a `prune_kind` ("dense", "output", "conv", "embedding",
@@ -14,6 +21,16 @@ import keras
 from keras import ops
 
 PRUNE_KINDS = ("dense", "output", "conv", "embedding", "lstm")
+
+
+@ops.custom_gradient
+def masked_gradient(weight, mask):
+    """Identity on `weight` whose gradient is multiplied by `mask`."""
+    def grad(*args, upstream=None):
+        if upstream is None:
+            (upstream,) = args
+        return ops.multiply(upstream, mask), None
+    return ops.convert_to_tensor(weight), grad
 
 
 def _check_kind(kind, default):
@@ -63,7 +80,7 @@ class MaskedDense(PrunableMixin, keras.layers.Dense):
         super().build(input_shape)
 
     def call(self, inputs, training=None):
-        x = ops.matmul(inputs, ops.multiply(self._kernel, self.kernel_mask))
+        x = ops.matmul(inputs, masked_gradient(self._kernel, self.kernel_mask))
         if self.bias is not None:
             x = ops.add(x, self.bias)
         if self.activation is not None:
@@ -87,8 +104,8 @@ class _MaskedConvMixin(PrunableMixin):
 
     @property
     def kernel(self):
-        # Conv1D.call and BaseConv.call both read `self.kernel`: mask it there.
-        return ops.multiply(super().kernel, self.kernel_mask)
+        # Conv1D.call and BaseConv.call both read `self.kernel`: mask its gradient there.
+        return masked_gradient(super().kernel, self.kernel_mask)
 
     def prunable_weights(self):
         return [(self._kernel, self.kernel_mask)]

@@ -102,35 +102,39 @@ class TicketSearch:
 
     # -- running -------------------------------------------------------------------------
     def run(self):
-        """Train whatever is missing; return the tidy results table."""
+        """Train whatever is missing; return the tidy results table.
+
+        Work goes level by level (all replicates of round r, then its controls), so an
+        interrupted long run has usable replicates for every level it reached.
+        """
         self.store.register(self.exp)
         todo = self.store.missing(self.exp)
         if todo:
             self._setup()
-            with bar(len(todo), f"{self.exp.name or self.exp.model.name}", quiet=self.quiet,
-                     unit="round") as outer:
-                for rep in range(self.exp.search.replicates):
-                    self._replicate(rep, outer)
+            label = self.exp.name or self.exp.model.name
+            with bar(len(todo), label, quiet=self.quiet, unit="round") as outer:
+                reps = range(self.exp.search.replicates)
+                for r in range(self.exp.search.rounds + 1):
+                    for rep in reps:
+                        if not self.store.done(self.exp, rep, "main", r):
+                            self._main_round(rep, r, outer)
+                    for control in self.exp.search.controls if r >= 1 else ():
+                        for rep in reps:
+                            if not self.store.done(self.exp, rep, control, r):
+                                self._control_round(rep, r, control, outer)
         return self.store.table(self.exp)
 
-    def _replicate(self, rep, outer):
-        exp, store = self.exp, self.store
-        init_seed, data_seed = self._seeds(rep)
-        rdir = store.replicate_dir(exp, rep)
+    def _init(self, rep):
+        """The replicate's initialization (created on first use) and its round-0 mask."""
+        rdir = self.store.replicate_dir(self.exp, rep)
         if not (rdir / "init.npz").exists():
-            save_arrays(rdir / "init.npz", initial_weights(exp, self.data, init_seed))
+            save_arrays(rdir / "init.npz",
+                        initial_weights(self.exp, self.data, self._seeds(rep)[0]))
         init = load_arrays(rdir / "init.npz")
-        first = store.round_dir(exp, rep, "main", 0) / "mask.npz"
+        first = self.store.round_dir(self.exp, rep, "main", 0) / "mask.npz"
         if not first.exists():
-            restore(self.model, init)
             save_arrays(first, {k: np.ones_like(m) for k, m in get_masks(self.model).items()})
-        for r in range(exp.search.rounds + 1):
-            if not store.done(exp, rep, "main", r):
-                self._main_round(rep, r, init, data_seed, outer)
-            if r >= 1:
-                for control in exp.search.controls:
-                    if not store.done(exp, rep, control, r):
-                        self._control_round(rep, r, control, data_seed, outer)
+        return init
 
     def _rewind_weights(self, rep, init):
         path = self.store.replicate_dir(self.exp, rep) / "rewind.npz"
@@ -141,8 +145,9 @@ class TicketSearch:
         restore(self.model, weights)
         return self.trainer.train(data_seed, snapshot_at=snapshot_at, desc=desc)
 
-    def _main_round(self, rep, r, init, data_seed, outer):
+    def _main_round(self, rep, r, outer):
         exp, store, s = self.exp, self.store, self.exp.search
+        init, data_seed = self._init(rep), self._seeds(rep)[1]
         rd = store.round_dir(exp, rep, "main", r)
         masks = load_arrays(rd / "mask.npz")
         k, mask_at = self.rewind_iteration, self.mask_iteration
@@ -171,9 +176,9 @@ class TicketSearch:
         self._finish(rd, metrics, masks, rep, r, "main", init_seed=self._seeds(rep)[0],
                      data_seed=data_seed, outer=outer)
 
-    def _control_round(self, rep, r, control, data_seed, outer):
+    def _control_round(self, rep, r, control, outer):
         exp, store, s = self.exp, self.store, self.exp.search
-        init_seed = self._seeds(rep)[0]
+        init_seed, data_seed = self._seeds(rep)
         ticket = load_arrays(store.round_dir(exp, rep, "main", r) / "mask.npz")
         rd = store.round_dir(exp, rep, control, r)
         if control == "reinit":
@@ -187,8 +192,7 @@ class TicketSearch:
                 save_arrays(rd / "mask.npz", random_masks_like(
                     ticket, previous, derived_seed(s.seed, rep, r, "random")))
             masks = load_arrays(rd / "mask.npz")
-            init = load_arrays(store.replicate_dir(exp, rep) / "init.npz")
-            weights = self._rewind_weights(rep, init)
+            weights = self._rewind_weights(rep, self._init(rep))
         metrics, _ = self._train(weights, masks, data_seed, set(),
                                  f"rep {rep} round {r} {control}")
         self._finish(rd, metrics, masks, rep, r, control, init_seed=init_seed,

@@ -199,3 +199,15 @@ def test_bad_search_hparams():
         tiny_experiment(mode="greedy")
     with pytest.raises(ValueError, match=r"rates\['hidden'\].*layer kind among"):
         tiny_experiment().replace(prune={"rates": {"hidden": 0.2}})
+
+
+def test_sparse_test_curve_gives_the_same_summary(tmp_path, tiny_data):
+    full = tiny_experiment(rounds=1)
+    sparse = full.replace(train={"test_curve": False})
+    a, b = run(full, tmp_path / "a", tiny_data), run(sparse, tmp_path / "b", tiny_data)
+    for col in ("test_accuracy", "early_stop_test_accuracy", "early_stop_iteration"):
+        np.testing.assert_array_equal(a[col], b[col])
+    m = load_json(ResultStore(tmp_path / "b").round_dir(sparse, 0, "main", 1) / "metrics.json")
+    best = int(np.argmin(m["curves"]["val_loss"]))
+    assert m["curves"]["test_accuracy"][best] is not None
+    assert m["curves"]["test_accuracy"][-1] is not None

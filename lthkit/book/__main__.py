@@ -1,0 +1,53 @@
+"""The book build: ``python -m lthkit.book build [--profile full] [--chapter NAME] [-p K=V]``."""
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+from lthkit._errors import LthkitError
+from lthkit.book.build import ChapterFailed, build, default_root, toc_chapters
+from lthkit.book.chapter import PROFILES
+
+
+def _parameter(text):
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE, e.g. epochs=3")
+    return name, yaml.safe_load(value)  # 3 -> int, 0.5 -> float, [300, 100] -> list, abc -> str
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m lthkit.book", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("build", help="execute the chapters that changed, then build the HTML")
+    b.add_argument("--profile", default="quick", choices=PROFILES,
+                   help="quick: CPU, minutes (default); full: the paper's settings, for a GPU")
+    b.add_argument("--chapter", action="append", dest="chapters", metavar="NAME",
+                   help="execute only this chapter (name or book/NAME.py); repeatable")
+    b.add_argument("-p", "--param", action="append", type=_parameter, default=[],
+                   metavar="NAME=VALUE", help="a papermill parameter of --chapter (repeatable)")
+    b.add_argument("--force", action="store_true", help="execute even if nothing changed")
+    b.add_argument("--root", type=Path, default=None,
+                   help="the book's folder, with _toc.yml (default: this repository)")
+    b.add_argument("--no-html", dest="html", action="store_false",
+                   help="execute only, do not run jupyter-book")
+    sub.add_parser("chapters", help="list the chapters in the order of _toc.yml")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "chapters":
+            print("\n".join(toc_chapters(default_root())))
+        else:
+            build(args.profile, args.chapters, dict(args.param), root=args.root, html=args.html,
+                  force=args.force)
+    except ChapterFailed as err:
+        print(f"\nbook build stopped: {err}", file=sys.stderr)
+        return 1
+    except LthkitError as err:
+        print(f"\nbook build: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""What a chapter calls: setup at its start, its settings per profile, provenance at its end."""
+import importlib.util
+import logging
+import os
+import platform
+import subprocess
+import sys
+import time
+import warnings
+from datetime import datetime, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+from lthkit._errors import LthkitError, check_choice
+
+PROFILES = ("quick", "full")
+# The driver sets this in the kernel's environment: pages load charts from the book's _static.
+BOOK_ENV = "LTHKIT_BOOK"
+
+_run = SimpleNamespace(profile=None, backend=None, started=None, notes=[])
+
+
+def setup(profile="quick", backend=None):
+    """Start a chapter: choose the Keras backend, quiet library noise, start the wall clock.
+
+    ``backend`` None means ``KERAS_BACKEND`` or JAX; "tensorflow" where TensorFlow is not
+    installed falls back to JAX (and says so). In a book build the charts use the offline
+    renderer (``lthkit.book.altair_renderer``); elsewhere altair's own renderer stays on.
+    Call it before anything imports Keras.
+    """
+    check_choice("profile", profile, PROFILES)
+    _run.notes = []
+    _run.profile = profile
+    _run.backend = _choose_backend(backend)
+    _run.started = time.time()
+    _quiet(_run.backend)
+    if os.environ.get(BOOK_ENV):
+        from lthkit.book import altair_renderer
+        altair_renderer.enable()
+    print(f"profile {profile!r}, Keras backend {_run.backend!r}"
+          + "".join(f"; {note}" for note in _run.notes))
+
+
+def _choose_backend(backend):
+    backend = backend or os.environ.get("KERAS_BACKEND") or "jax"
+    if backend == "tensorflow" and importlib.util.find_spec("tensorflow") is None:
+        _run.notes.append("TensorFlow is not installed: using JAX")
+        backend = "jax"
+    if "keras" in sys.modules:
+        active = sys.modules["keras"].backend.backend()
+        if active != backend:
+            raise LthkitError(f"Keras is already running on {active!r}, not {backend!r}: "
+                              "restart the kernel and call book.setup() before importing keras.")
+    os.environ["KERAS_BACKEND"] = backend
+    return backend
+
+
+def _quiet(backend):
+    """Keep TensorFlow, absl and JAX chatter out of the pages; real errors still raise."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if backend != "tensorflow":
+        # TensorFlow 2.21 prints its oneDNN notice whatever TF_CPP_MIN_LOG_LEVEL says. Off the
+        # TensorFlow backend, TF does none of the model arithmetic: oneDNN does not matter.
+        os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    for category in (DeprecationWarning, FutureWarning, PendingDeprecationWarning):
+        warnings.filterwarnings("ignore", category=category)
+    warnings.filterwarnings("ignore", category=UserWarning,
+                            module=r"(keras|jax|jaxlib|tensorflow|absl|optree)(\.|$)")
+    # tqdm.auto without ipywidgets: its bars fall back to text, which is fine.
+    warnings.filterwarnings("ignore", message="IProgress not found")
+    for name in ("absl", "tensorflow", "jax._src.xla_bridge", "h5py"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+class Settings(SimpleNamespace):
+    """The knobs one run uses; shows as a table of value and where each value came from."""
+
+    def __init__(self, values, origins):
+        super().__init__(**values)
+        object.__setattr__(self, "_origins", origins)
+
+    def as_dict(self):
+        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
+
+    def _repr_markdown_(self):
+        rows = [f"| `{k}` | `{v!r}` | {self._origins[k]} |" for k, v in self.as_dict().items()]
+        return "| setting | value | from |\n|---|---|---|\n" + "\n".join(rows)
+
+
+def settings(profile, presets, **given):
+    """The chapter's knobs: ``presets[profile]``, with every given value that is not None on top.
+
+    ``presets`` maps each profile to a dict of knob values; a chapter's parameter left at None
+    takes its profile's value, so ``papermill -p profile full`` alone gives the full settings and
+    ``-p epochs 3`` changes one knob in either profile.
+    """
+    check_choice("profile", profile, tuple(presets))
+    preset = presets[profile]
+    values, origins = {}, {}
+    for name in dict.fromkeys([*given, *preset]):
+        value = given.get(name)
+        if value is not None:
+            values[name], origins[name] = value, "parameter"
+        elif name in preset:
+            values[name], origins[name] = preset[name], f"{profile} profile"
+        else:
+            raise LthkitError(f"parameter {name!r} is None and the {profile!r} preset has no value "
+                              "for it: give it a value or add it to the presets.")
+    return Settings(values, origins)
+
+
+def label(chart, profile=None, source=None):
+    """Mark an altair chart with the profile its data comes from (default: this run's profile).
+
+    ``source`` says where the numbers come from when they were not computed in this run, for
+    example ``"results/3f2a9c (GPU)"``. The book's renderer prints both under the chart.
+    """
+    meta = getattr(chart, "usermeta", None)
+    meta = dict(meta) if isinstance(meta, dict) else {}
+    meta["lthkit"] = {"profile": profile or _run.profile, "source": source}
+    return chart.properties(usermeta=meta)
+
+
+def profile_of(spec):
+    """(profile, source) of a chart spec: its ``label`` or else the running chapter's profile."""
+    meta = (spec.get("usermeta") or {}).get("lthkit") or {}
+    return meta.get("profile") or _run.profile, meta.get("source")
+
+
+def provenance(datasets=(), **extra):
+    """Show what produced this page as a table: code, Keras backend, device, profile, wall time,
+    data. Takes the arguments of ``provenance_rows``; a chapter calls it in its last cell."""
+    rows = provenance_rows(datasets, **extra)
+    try:
+        from IPython.display import Markdown, display
+    except ImportError:  # outside IPython
+        print("\n".join(f"{k}: {v}" for k, v in rows.items()))
+        return
+    table = "\n".join(f"| {k} | {v} |" for k, v in rows.items())
+    display(Markdown("**Provenance** of this page\n\n| produced by | |\n|---|---|\n" + table))
+
+
+def provenance_rows(datasets=(), **extra):
+    """What produced this run, as {row name: text}.
+
+    ``datasets`` takes the ``info`` of each dataset the chapter loaded; ``extra`` adds rows,
+    for example ``results="results/3f2a9c, full profile, trained on a GPU"``.
+    """
+    if _run.started is None:
+        raise LthkitError("call book.setup(profile) at the start of the chapter first.")
+    import keras
+
+    rows = {
+        "profile": _run.profile,
+        "lthkit": _lthkit_version(),
+        "Keras": f"{keras.__version__}, backend {keras.backend.backend()}",
+        "device": _device(keras.backend.backend()),
+        "wall time": _duration(time.time() - _run.started),
+        "finished": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "Python": f"{platform.python_version()} on {platform.system()} {platform.machine()}",
+    }
+    for info in datasets:
+        name, text = _describe_dataset(info)
+        rows[f"data: {name}"] = text
+    rows.update({k.replace("_", " "): str(v) for k, v in extra.items()})
+    rows.update({f"note {i + 1}": note for i, note in enumerate(_run.notes)})
+    return rows
+
+
+def _lthkit_version():
+    import lthkit
+    text = lthkit.__version__
+    repo = Path(lthkit.__file__).resolve().parent.parent
+    if (repo / ".git").exists():
+        def git(*args):
+            return subprocess.run(["git", "-C", str(repo), *args], capture_output=True,
+                                  text=True, timeout=10).stdout.strip()
+        try:
+            commit = git("rev-parse", "--short", "HEAD")
+            dirty = git("status", "--porcelain", "--", "lthkit", "book")
+        except (OSError, subprocess.SubprocessError):
+            return text
+        if commit:
+            text += f", commit {commit}" + (" with uncommitted changes" if dirty else "")
+    return text
+
+
+def _device(backend):
+    cores = f"{os.cpu_count()} CPU cores"
+    try:
+        if backend == "jax":
+            import jax
+            devices = jax.devices()
+            kind = devices[0].platform.upper()
+            if kind == "CPU":
+                return f"CPU ({cores})"
+            return f"{len(devices)} x {kind} {devices[0].device_kind} ({cores})"
+        if backend == "tensorflow":
+            import tensorflow as tf
+            gpus = tf.config.list_physical_devices("GPU")
+            return f"{len(gpus)} x GPU ({cores})" if gpus else f"CPU ({cores})"
+        if backend == "torch":
+            import torch
+            if torch.cuda.is_available():
+                return f"{torch.cuda.device_count()} x GPU {torch.cuda.get_device_name(0)}"
+    except Exception as err:  # the table must not break a chapter
+        return f"unknown ({err.__class__.__name__})"
+    return f"CPU ({cores})"
+
+
+def _duration(seconds):
+    minutes, seconds = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {seconds} s" if minutes else f"{seconds} s"
+
+
+def _describe_dataset(info):
+    """(name, text) of a dataset's info (``lthkit.data.DatasetInfo`` or a dict of its fields):
+    source and origin, lossy or exact, split sizes, re-split and notes."""
+    if hasattr(info, "to_dict"):
+        info = info.to_dict()
+    source = info.get("source", "unknown source")
+    parts = [f"{source} ({info['origin']})" if info.get("origin") else source,
+             "LOSSY copy" if info.get("lossy") else "exact data"]
+    sizes = info.get("split_sizes") or {}
+    if sizes:
+        parts.append(" / ".join(f"{n:,} {split}" for split, n in sizes.items()))
+    if info.get("resplit"):
+        parts.append(f"RE-SPLIT: {info['resplit']}")
+    parts += [f"note: {note}" for note in info.get("notes") or []]
+    return info.get("name", "dataset"), "; ".join(parts)

@@ -1,0 +1,25 @@
+"""Sphinx extension of the book: puts the vega-embed bundle into the built book's ``_static``.
+
+Listed in ``_config.yml`` (``sphinx.extra_extensions``) beside ``sphinx-mathjax-offline``, which
+does the same for MathJax, so that no page needs a CDN.
+"""
+from pathlib import Path
+
+
+def _write_bundle(app, exception):
+    if exception is not None or app.builder.format != "html":
+        return
+    from lthkit.book.altair_renderer import BUNDLE, bundle_header, bundle_js
+
+    path = Path(app.outdir) / BUNDLE
+    if path.exists():
+        with path.open(encoding="utf-8") as f:
+            if f.readline().rstrip("\n") == bundle_header():
+                return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(bundle_js(), encoding="utf-8")
+
+
+def setup(app):
+    app.connect("build-finished", _write_bundle)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,0 +1,101 @@
+"""CI's book: the intro and the quickstart, quick profile, built by the driver and opened in
+headless Chromium from a local server: every chart drew, the math rendered, nothing left the
+local server."""
+import json
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from book_helpers import CI_CHAPTERS, run_book
+from lthkit.book.build import code_hash
+
+pytestmark = pytest.mark.book
+
+# Library noise that must never reach a page.
+NOISE = ["absl::", "oneDNN", "TF_CPP", "tensorflow/core", "IProgress", "Traceback",
+         "Kernel is running over TCP"]
+
+PAGE_STATE = """(() => {
+  const charts = [...document.querySelectorAll('.lthkit-chart, .vega-embed, [id^="altair-viz"]')];
+  const math = [...document.querySelectorAll('.math')];
+  return {
+    charts: charts.length,
+    drawn: charts.filter(c => c.querySelector('svg, canvas')).length,
+    chartTexts: charts.map(c => c.textContent.slice(0, 200)),
+    math: math.length,
+    typeset: math.filter(m => m.querySelector('mjx-container')).length,
+    mathErrors: document.querySelectorAll('mjx-merror').length,
+    captions: [...document.querySelectorAll('.lthkit-figure-profile')].map(c => c.textContent),
+  };
+})()"""
+
+# What each CI page must contain at least: (charts, math elements).
+EXPECTED = {"intro": (1, 1), "01_quickstart": (1, 0)}
+
+
+def page_path(root, name):
+    return Path(root) / "_build" / "html" / "book" / "_executed" / f"{name}.html"
+
+
+def test_quick_book_builds_html(ci_book):
+    root, seconds, output = ci_book
+    html = Path(root) / "_build" / "html"
+    assert (html / "index.html").exists()
+    assert (html / "_static" / "lthkit" / "vega-embed.js").exists()
+    assert (html / "_static" / "mathjax" / "tex-chtml.js").exists()
+    for name in CI_CHAPTERS:
+        text = page_path(root, name).read_text(encoding="utf-8")
+        backend = os.environ.get("KERAS_BACKEND", "jax")
+        assert "Provenance" in text and f"backend {backend}" in text, name
+        assert "Profile: quick" in text, f"{name}: a chart does not say its profile"
+        for noise in NOISE:
+            assert noise not in text, f"{name}: {noise!r} in the page"
+    print(f"quick book of {CI_CHAPTERS} built in {seconds:.0f} s")
+
+
+def test_unchanged_chapters_are_not_executed_again(ci_book):
+    root = ci_book[0]
+    stamp = json.loads((Path(root) / "book" / "_executed" / "intro.json").read_text())
+    if stamp["lthkit_sha256"] != code_hash():
+        pytest.skip("lthkit's code changed since the CI book was built (someone is editing it)")
+    started = time.time()
+    result = run_book(root, "--profile", "quick")
+    assert result.returncode == 0, result.stdout + result.stderr
+    for name in CI_CHAPTERS:
+        assert f"{name}: up to date" in result.stdout
+    assert "executing" not in result.stdout
+    print(f"no-op rebuild in {time.time() - started:.0f} s")
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", CI_CHAPTERS)
+def test_page_renders_offline(browser, book_server, name):
+    browser.open(f"{book_server}book/_executed/{name}.html")
+    deadline = time.time() + 60
+    while True:
+        state = browser.evaluate(PAGE_STATE)
+        done = state["drawn"] == state["charts"] and state["typeset"] == state["math"]
+        if done or time.time() > deadline:
+            break
+        time.sleep(0.25)
+    min_charts, min_math = EXPECTED[name]
+    assert state["charts"] >= min_charts, state
+    assert state["drawn"] == state["charts"], f"a chart did not draw: {state['chartTexts']}"
+    assert state["math"] >= min_math, state
+    assert state["typeset"] == state["math"] and state["mathErrors"] == 0, state
+    assert all(c.startswith("Profile: ") for c in state["captions"]), state["captions"]
+
+    if os.environ.get("BOOK_SCREENSHOTS"):
+        browser.screenshot(Path(os.environ["BOOK_SCREENSHOTS"]) / f"book_{name}.png")
+    requests = browser.requests()
+    assert any(url.endswith("_static/lthkit/vega-embed.js") for url, _ in requests)
+    outside = [url for url, _ in requests
+               if not url.startswith((book_server, "data:", "blob:", "about:"))]
+    assert not outside, f"requests left the local server: {outside}"
+    # The browser asks for /favicon.ico on its own; the book has no favicon.
+    failed = [(url, status) for url, status in requests
+              if (isinstance(status, str) or (status or 0) >= 400)
+              and url != f"{book_server}favicon.ico"]
+    assert not failed, f"local requests failed: {failed}"

@@ -1,0 +1,81 @@
+"""What chapters call (settings, label, the offline renderer) and the driver's ToC handling."""
+
+import altair as alt
+import jupytext
+import pandas as pd
+import pytest
+
+from lthkit._errors import LthkitError
+from lthkit.book import build, chapter, label, settings
+from lthkit.book.altair_renderer import BUNDLE, render
+
+PRESETS = {"quick": {"epochs": 3, "n_train": 1000}, "full": {"epochs": 50, "n_train": None}}
+
+
+def test_settings_take_the_profile_preset_unless_a_parameter_is_given():
+    cfg = settings("full", PRESETS, epochs=None, n_train=None, seed=0)
+    assert (cfg.epochs, cfg.n_train, cfg.seed) == (50, None, 0)
+    cfg = settings("quick", PRESETS, epochs=7, n_train=None)
+    assert (cfg.epochs, cfg.n_train) == (7, 1000)
+    table = cfg._repr_markdown_()
+    assert "| `epochs` | `7` | parameter |" in table
+    assert "| `n_train` | `1000` | quick profile |" in table
+
+
+def test_settings_refuse_unknown_profile_and_missing_value():
+    with pytest.raises(LthkitError, match="profile"):
+        settings("medium", PRESETS)
+    with pytest.raises(LthkitError, match="lr"):
+        settings("quick", PRESETS, lr=None)
+
+
+def test_chart_caption_names_the_profile_and_html_loads_the_local_bundle():
+    chapter._run.profile = "quick"
+    chart = alt.Chart(pd.DataFrame({"x": [1, 2], "y": ["</script>", "b"]})).mark_point().encode(
+        x="x", y="y")
+    bundle = render(chart.to_dict())
+    html = bundle["text/html"]
+    assert "Profile: quick" in html and BUNDLE in html
+    assert "http://" not in html.replace("http://www.w3.org", "")  # no CDN
+    assert "https://" not in html.replace("https://vega.github.io/schema", "")
+    assert html.count("</script>") == 1  # the data's "</script>" is escaped
+    full = render(label(chart, "full", "results/3f2a9c").to_dict())["text/html"]
+    assert "Profile: full; numbers from results/3f2a9c" in full
+
+
+def test_toc_chapters_and_partial_toc(tmp_path):
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/_executed/intro\nparts:\n"
+        "  - caption: A\n    chapters:\n      - file: book/_executed/a\n"
+        "  - caption: B\n    chapters:\n      - file: book/_executed/b\n")
+    assert build.toc_chapters(tmp_path) == ["intro", "a", "b"]
+    toc = {"root": "book/_executed/intro",
+           "parts": [{"caption": "A", "chapters": [{"file": "book/_executed/a"}]},
+                     {"caption": "B", "chapters": [{"file": "book/_executed/b"}]}]}
+    assert build._without(toc, {"book/_executed/b"}) == {
+        "root": "book/_executed/intro",
+        "parts": [{"caption": "A", "chapters": [{"file": "book/_executed/a"}]}]}
+
+
+def test_toc_must_list_executed_notebooks(tmp_path):
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: book/intro\n")
+    with pytest.raises(LthkitError, match="book/_executed/<name>"):
+        build.toc_chapters(tmp_path)
+
+
+def test_declared_parameters():
+    nb = jupytext.reads('# %% tags=["parameters"]\nprofile = "quick"\nepochs: int = 3\n'
+                        '# %%\nx = 1\n', fmt="py:percent")
+    assert build.declared_parameters(nb) == ["profile", "epochs"]
+    assert build.declared_parameters(jupytext.reads("x = 1\n", fmt="py:percent")) is None
+
+
+def test_every_book_chapter_has_profile_parameter_and_calls_setup():
+    for name in build.toc_chapters(build.LTHKIT.parent):
+        text = (build.LTHKIT.parent / "book" / f"{name}.py").read_text()
+        nb = jupytext.reads(text, fmt="py:percent")
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert "parameters" in code[0].metadata.get("tags", []), name
+        assert "profile" in build.declared_parameters(nb), name
+        assert "book.setup(profile" in code[1].source, name
+        assert "book.provenance(" in text, name
