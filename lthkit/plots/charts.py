@@ -12,6 +12,10 @@ METRIC_NAMES = {"early_stop_test_accuracy": "test accuracy at early stop",
                 "val_loss": "validation loss (end)"}
 
 
+CURVE_NAMES = {"val_loss": "validation loss", "test_accuracy": "test accuracy",
+               "train_loss": "training loss", "val_accuracy": "validation accuracy"}
+
+
 def _with_dense_level(table):
     """Controls start at round 1; give each the dense round 0 so lines start at 100 %."""
     dense = table[(table["branch"] == "main") & (table["round"] == 0)]
@@ -29,10 +33,15 @@ def summarize(table, y, by=("branch", "round")):
     return g
 
 
+OTHER_COLORS = ["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
+
+
 def _color(labels):
     domain = [lab for lab in BRANCH_COLORS if lab in set(labels)]
-    domain += sorted(set(labels) - set(domain))
-    palette = [BRANCH_COLORS.get(lab, "#2ca02c") for lab in domain]
+    others = sorted(set(labels) - set(domain))
+    domain += others
+    palette = [BRANCH_COLORS[lab] for lab in domain if lab in BRANCH_COLORS]
+    palette += [OTHER_COLORS[i % len(OTHER_COLORS)] for i in range(len(others))]
     return alt.Color("label:N", title=None, scale=alt.Scale(domain=domain, range=palette),
                      legend=alt.Legend(orient="bottom"))
 
@@ -70,12 +79,13 @@ def by_sparsity(table, y="early_stop_test_accuracy", source="", title=None, widt
         title=alt.Title(title or METRIC_NAMES.get(y, y), subtitle=subtitle))
 
 
-def paper_views(table, source="", width=300, height=220):
-    """[FC19]'s key views side by side: accuracy at early stop, at the end, and the
-    early-stop iteration, against % of weights remaining."""
-    return alt.hconcat(
-        by_sparsity(table, "early_stop_test_accuracy", source, width=width, height=height),
-        by_sparsity(table, "test_accuracy", source, width=width, height=height),
+def paper_views(table, source="", width=250, height=200):
+    """[FC19]'s key views: test accuracy at early stop and at the end of training (side by
+    side), and the early-stop iteration below, against % of weights remaining."""
+    return alt.vconcat(
+        alt.hconcat(
+            by_sparsity(table, "early_stop_test_accuracy", source, width=width, height=height),
+            by_sparsity(table, "test_accuracy", source, width=width, height=height)),
         by_sparsity(table, "early_stop_iteration", source, width=width, height=height),
     ).resolve_scale(color="shared")
 
@@ -89,15 +99,15 @@ def training_curves(curves, rounds=None, y="test_accuracy", branch="main", sourc
     c = c.groupby(["round", "iteration"], as_index=False).agg(
         value=(y, "mean"), percent_remaining=("percent_remaining", "mean"))
     c["level"] = c["percent_remaining"].map(lambda p: f"{p:.1f} %")
+    name = CURVE_NAMES.get(y, y)
     return alt.Chart(c).mark_line().encode(
         x=alt.X("iteration:Q", title="training iteration"),
-        y=alt.Y("value:Q", title=METRIC_NAMES.get(y, y).replace("(end)", ""),
-                scale=alt.Scale(zero=False)),
+        y=alt.Y("value:Q", title=name, scale=alt.Scale(zero=False)),
         color=alt.Color("level:N", title="weights remaining",
                         sort=alt.SortField("percent_remaining", order="descending")),
         tooltip=["round:Q", "level:N", "iteration:Q", alt.Tooltip("value:Q", format=".4f")],
     ).properties(width=width, height=height,
-                 title=alt.Title(f"{METRIC_NAMES.get(y, y)} during training "
+                 title=alt.Title(f"{name} during training "
                                  f"({BRANCH_NAMES.get(branch, branch)})",
                                  subtitle=f"mean over replicates · {source}" if source
                                  else "mean over replicates"))
@@ -108,7 +118,7 @@ def layer_sparsity(layers, source="", width=420, height=220):
     d = layers[(layers["branch"] == "main") & (layers["replicate"] == 0)].copy()
     d["percent"] = 100 * d["fraction"]
     return alt.Chart(d).mark_line(point=True).encode(
-        x=alt.X("round:Q", title="pruning round"),
+        x=alt.X("round:Q", title="pruning round", axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("percent:Q", title="% of the layer's weights remaining",
                 scale=alt.Scale(type="log")),
         color=alt.Color("layer:N", title=None),
