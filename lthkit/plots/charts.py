@@ -72,8 +72,7 @@ def by_sparsity(table, y="early_stop_test_accuracy", source="", title=None, widt
                  alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("min:Q", format=".2f"),
                  alt.Tooltip("max:Q", format=".2f"), alt.Tooltip("n:Q", title="replicates")],
     ).add_params(hover)
-    subtitle = f"mean and min/max over replicates · {source}" if source else \
-        "mean and min/max over replicates"
+    subtitle = ["mean and min/max over replicates"] + ([source] if source else [])
     return (band + line + points).properties(
         width=width, height=height,
         title=alt.Title(title or METRIC_NAMES.get(y, y), subtitle=subtitle))
@@ -109,8 +108,7 @@ def training_curves(curves, rounds=None, y="test_accuracy", branch="main", sourc
     ).properties(width=width, height=height,
                  title=alt.Title(f"{name} during training "
                                  f"({BRANCH_NAMES.get(branch, branch)})",
-                                 subtitle=f"mean over replicates · {source}" if source
-                                 else "mean over replicates"))
+                                 subtitle=["mean over replicates"] + ([source] if source else [])))
 
 
 def layer_sparsity(layers, source="", width=420, height=220):
