@@ -3,6 +3,9 @@ GPU machine whose results are then committed under results/:
 
     python -m lthkit.search lenet_300_100 --profile full
     python -m lthkit.search conv6 --profile full --replicates 3 --rounds 20
+    # two processes sharing one run, one per core:
+    python -m lthkit.search lenet_300_100 --profile full --only-replicate 0 --only-replicate 1 &
+    python -m lthkit.search lenet_300_100 --profile full --only-replicate 2
 """
 import argparse
 
@@ -21,6 +24,9 @@ def main(argv=None):
     p.add_argument("--rounds", type=int)
     p.add_argument("--controls", nargs="*", help="reinit and/or random (default: the profile's)")
     p.add_argument("--store", help="result store folder (default: the profile's)")
+    p.add_argument("--only-replicate", type=int, action="append", metavar="ID",
+                   help="train only this replicate id (repeatable): run one process per "
+                        "core on the same store, each with its own replicates")
     p.add_argument("--quiet", action="store_true")
     a = p.parse_args(argv)
     search = {k: v for k, v in (("replicates", a.replicates), ("rounds", a.rounds)) if v}
@@ -29,7 +35,7 @@ def main(argv=None):
     exp = profile_experiment(a.model, a.profile, search=search)
     store = ResultStore(a.store) if a.store else default_store(a.profile)
     print(f"{exp.name}: {store.experiment_dir(exp)}", flush=True)
-    table = run_search(exp, store, quiet=a.quiet)
+    table = run_search(exp, store, quiet=a.quiet, replicates=a.only_replicate)
     cols = ["branch", "round", "percent_remaining", "early_stop_test_accuracy",
             "test_accuracy", "early_stop_iteration"]
     print(table.groupby(["branch", "round"])[cols[2:]].mean().round(4).to_string())

@@ -70,8 +70,11 @@ class TicketSearch:
     at all when every round is already stored.
     """
 
-    def __init__(self, exp, store, data=None, quiet=False):
+    def __init__(self, exp, store, data=None, quiet=False, replicates=None):
         self.exp, self.store, self.data, self.quiet = exp, store, data, quiet
+        # A subset of replicate ids lets several processes share one run (one per core).
+        self.replicates = list(range(exp.search.replicates) if replicates is None
+                               else replicates)
         self.model = self.trainer = None
 
     # -- setup ---------------------------------------------------------------------------
@@ -108,12 +111,12 @@ class TicketSearch:
         interrupted long run has usable replicates for every level it reached.
         """
         self.store.register(self.exp)
-        todo = self.store.missing(self.exp)
+        todo = [t for t in self.store.missing(self.exp) if t[0] in self.replicates]
         if todo:
             self._setup()
             label = self.exp.name or self.exp.model.name
             with bar(len(todo), label, quiet=self.quiet, unit="round") as outer:
-                reps = range(self.exp.search.replicates)
+                reps = self.replicates
                 for r in range(self.exp.search.rounds + 1):
                     for rep in reps:
                         if not self.store.done(self.exp, rep, "main", r):
@@ -210,9 +213,13 @@ class TicketSearch:
                           acc=f"{record['early_stop_test_accuracy']:.4f}", refresh=False)
 
 
-def run_search(exp, store=None, data=None, quiet=False):
-    """Run or resume `exp`; returns the tidy results table (pandas DataFrame)."""
+def run_search(exp, store=None, data=None, quiet=False, replicates=None):
+    """Run or resume `exp`; returns the tidy results table (pandas DataFrame).
+
+    `replicates` (ids) restricts this call to some replicates, e.g. to run them in
+    parallel processes; the table holds whatever the store has.
+    """
     if store is None:
         from lthkit.store import default_store
         store = default_store()
-    return TicketSearch(exp, store, data=data, quiet=quiet).run()
+    return TicketSearch(exp, store, data=data, quiet=quiet, replicates=replicates).run()

@@ -211,3 +211,14 @@ def test_sparse_test_curve_gives_the_same_summary(tmp_path, tiny_data):
     best = int(np.argmin(m["curves"]["val_loss"]))
     assert m["curves"]["test_accuracy"][best] is not None
     assert m["curves"]["test_accuracy"][-1] is not None
+
+
+def test_replicate_subsets_share_one_store(tmp_path, tiny_data):
+    exp = tiny_experiment(rounds=1, replicates=2)
+    store = ResultStore(tmp_path)
+    TicketSearch(exp, store, data=tiny_data, quiet=True, replicates=[1]).run()
+    assert [t[0] for t in store.missing(exp)] == [0, 0]
+    table = TicketSearch(exp, store, data=tiny_data, quiet=True, replicates=[0]).run()
+    assert store.complete(exp) and set(table["replicate"]) == {0, 1}
+    whole = run(exp, tmp_path / "whole", tiny_data)
+    np.testing.assert_array_equal(table["test_accuracy"], whole["test_accuracy"])
