@@ -7,5 +7,9 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if os.environ["KERAS_BACKEND"] != "tensorflow":
+    # Keras imports TensorFlow when it is installed; off its backend TF does no model
+    # arithmetic, and this keeps its oneDNN notice quiet.
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
 __version__ = "0.1.0"

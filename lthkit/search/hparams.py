@@ -53,8 +53,10 @@ class TrainHParams:
     eval_every: iterations between evaluations on the validation and test sets; the
         early-stop point is the evaluation with the lowest validation loss
         (None = once per epoch).
-    fresh_optimizer: a new optimizer state every round (True). False reuses the previous
-        round's Adam moments, as [UNV20]'s code did; kept so the book can show it.
+    fresh_optimizer: a new optimizer state every round. Must be True: the masked layers keep
+        pruned weights at zero by giving them zero gradients, which holds only for an
+        optimizer state that never saw them unpruned ([UNV20]'s code reused Adam's moments
+        across rounds; the book describes that defect rather than running it).
     test_curve: evaluate the test set at every evaluation (True), or only where the
         validation loss reaches a new minimum and at the end (False: the same early-stop
         and final numbers for a fraction of the cost; other curve points are None).
@@ -78,6 +80,9 @@ class TrainHParams:
         _positive_int("iterations", self.iterations, allow_none=True)
         _positive_int("epochs", self.epochs, allow_none=True)
         _positive_int("eval_every", self.eval_every, allow_none=True)
+        if self.fresh_optimizer is not True:
+            raise bad_param("fresh_optimizer", self.fresh_optimizer, "True",
+                            "Reused Adam moments would move pruned weights away from zero.")
         if (self.iterations is None) == (self.epochs is None):
             raise bad_param("iterations/epochs", (self.iterations, self.epochs),
                             "exactly one of them set (the other None)")

@@ -76,7 +76,7 @@ class Trainer:
     """Trains one model for rounds of the same schedule; compiled once.
 
     Each round starts from a fresh optimizer state (the state right after the optimizer was
-    built), unless `hp.fresh_optimizer` is False.
+    built): compiling once and resetting the state avoids a new trace every round.
     """
 
     def __init__(self, model, data, hp, quiet=False, steps_per_execution=None):
@@ -110,8 +110,7 @@ class Trainer:
         early-stop summary; snapshots maps each iteration in `snapshot_at` to the weights
         after that many iterations (0 = before training).
         """
-        if self.hp.fresh_optimizer:
-            self.reset_optimizer()
+        self.reset_optimizer()
         d, total, start = self.data, self.iterations, time.perf_counter()
         evals = set(range(self.every, total + 1, self.every)) | {total}
         snaps = {int(s) for s in snapshot_at}

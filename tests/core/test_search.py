@@ -186,6 +186,7 @@ def test_batch_stream_is_addressed_by_global_step(tiny_data):
     ({"batch_size": 0}, r"batch_size=0.*positive integer"),
     ({"optimizer": "rmsprop"}, r"optimizer='rmsprop'.*one of 'adam'"),
     ({"learning_rate": -1}, r"learning_rate=-1.*positive number"),
+    ({"fresh_optimizer": False}, r"fresh_optimizer=False.*expected True"),
 ])
 def test_bad_training_hparams(kwargs, match):
     with pytest.raises(ValueError, match=match):
