@@ -61,7 +61,6 @@ from lthkit import book
 
 book.setup(profile, backend)
 
-import altair as alt
 import pandas as pd
 from IPython.display import Markdown, display
 

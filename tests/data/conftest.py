@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import io
 import os
+import tarfile
 import urllib.error
 from dataclasses import replace
 from pathlib import Path
@@ -133,3 +134,14 @@ def fake_mnist_files(n_train: int = 40, n_test: int = 20) -> dict[str, bytes]:
         "t10k-images-idx3-ubyte.gz": idx_gz(rng.integers(0, 256, (n_test, 28, 28))),
         "t10k-labels-idx1-ubyte.gz": idx_gz(np.arange(n_test) % 10),
     }
+
+
+def tar_gz(members: dict[str, bytes]) -> bytes:
+    """A .tar.gz archive in memory holding `members` ({path: bytes})."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()

@@ -2,8 +2,6 @@
 in the canonical formats (the real ones cannot be fetched here)."""
 from __future__ import annotations
 
-import io
-import tarfile
 import warnings
 from dataclasses import replace
 
@@ -13,17 +11,7 @@ import pytest
 from lthkit.data import load_dataset
 from lthkit.data.sources import SOURCES, SourceFile
 
-from .conftest import MIRROR, fake_mnist_files, needs_mirror
-
-
-def tar_gz(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+from .conftest import MIRROR, fake_mnist_files, needs_mirror, tar_gz
 
 
 def test_mnist_canonical(network, monkeypatch, fresh_cache):

@@ -1,12 +1,12 @@
 """Text cleaning: 20 Newsgroups metadata stripping and latin-1, AG News and IMDb markup."""
 from __future__ import annotations
 
-import io
-import tarfile
 
 from lthkit.data.newsgroups import (clean_post, read_archive, strip_footer, strip_header,
                                     strip_quotes)
 from lthkit.data.readers import clean_ag_news, clean_imdb
+
+from .conftest import tar_gz
 
 POST = """From: someone@example.com (Some One)
 Subject: Re: engines
@@ -49,19 +49,9 @@ def test_clean_post_all_parts_and_subsets():
     assert clean_post(POST, strip=()) == POST
 
 
-def _tar(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def test_read_archive_latin1_order_and_labels(tmp_path):
     path = tmp_path / "20news-bydate.tar.gz"
-    path.write_bytes(_tar({
+    path.write_bytes(tar_gz({
         "20news-bydate-test/sci.med/20": b"H: x\n\ntest post",
         "20news-bydate-train/sci.med/10": b"H: x\n\nCaf\xe9 cr\xe8me",  # latin-1 bytes
         "20news-bydate-train/alt.atheism/9": b"H: x\n\nfirst",
