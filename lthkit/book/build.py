@@ -4,8 +4,8 @@ Layout (paths relative to the repository root, where ``_toc.yml`` and ``_config.
 
 - ``book/<name>.py``: a chapter, jupytext py:percent, the source of truth.
 - ``book/_executed/<name>.ipynb``: the chapter executed by papermill; ``_toc.yml`` lists these.
-- ``book/_executed/<name>.json``: its stamp: hashes of the chapter's text and of lthkit's code,
-  and the parameters it ran with. A chapter whose stamp still matches is not executed again.
+- ``book/_executed/<name>.json``: its stamp: hashes of the chapter's text, of lthkit's code
+  and of the stored results (``results/**/*.json``), and the parameters it ran with. A chapter whose stamp still matches is not executed again.
 - ``book/_executed/<name>.failed.ipynb``: the notebook of a failed run, error output included.
 - ``_build/html``: the book, built by jupyter-book with execution off.
 """
@@ -78,6 +78,17 @@ def code_hash():
     return digest.hexdigest()
 
 
+def results_hash(root):
+    """One hash of the stored results (`results/**/*.json`): a chapter that shows stored
+    full-profile results re-runs when more of them are committed."""
+    digest = hashlib.sha256()
+    folder = Path(root) / "results"
+    for path in sorted(folder.rglob("*.json")) if folder.is_dir() else ():
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
 def declared_parameters(nb):
     """Names assigned in the notebook's ``parameters`` cell (papermill's tag)."""
     for cell in nb.cells:
@@ -143,7 +154,8 @@ def execute_chapter(root, name, profile, overrides=None, force=False, log=print,
     output, stamp_path = out_dir / f"{name}.ipynb", out_dir / f"{name}.json"
     stamp = {"chapter": f"{SOURCE_DIR}/{name}.py",
              "source_sha256": hashlib.sha256(text.encode()).hexdigest(),
-             "lthkit_sha256": code or code_hash(), "parameters": parameters}
+             "lthkit_sha256": code or code_hash(), "results_sha256": results_hash(root),
+             "parameters": parameters}
     if not force and output.exists() and stamp_path.exists():
         old = json.loads(stamp_path.read_text())
         if all(old.get(k) == v for k, v in stamp.items()):

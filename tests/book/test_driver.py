@@ -57,6 +57,12 @@ def test_stamp_skips_unchanged_chapter_and_reruns_changed_one(tmp_path):
     assert "tiny: executing" in new_text.stdout
     assert outputs(root, "tiny").strip() == "hi quick"
 
+    # Newly stored results (e.g. a committed full run) re-run the chapters that show them.
+    (root / "results" / "x-0123").mkdir(parents=True)
+    (root / "results" / "x-0123" / "experiment.json").write_text("{}")
+    new_results = run_book(root, "--no-html")
+    assert "tiny: executing" in new_results.stdout
+
 
 def test_unknown_parameter_is_refused(tmp_path):
     root = make_book(tmp_path, ["tiny"], {"tiny": TINY})
