@@ -108,7 +108,16 @@ class ResultStore:
         return sorted(folder.glob("replicate-*/*/round-*/metrics.json"))
 
     def load_metrics(self, exp):
-        return [load_json(p) for p in self._metrics_files(exp)]
+        """The stored metrics of the rounds `exp` asks for (its replicates, rounds and
+        branches); a store may hold more, e.g. from a longer run of the same experiment."""
+        branches = ("main",) + tuple(exp.search.controls)
+        out = []
+        for path in self._metrics_files(exp):
+            m = load_json(path)
+            if (m["branch"] in branches and m["replicate"] < exp.search.replicates
+                    and m["round"] <= exp.search.rounds):
+                out.append(m)
+        return out
 
     def table(self, exp):
         """One row per (replicate, branch, round): the tidy table the plots use."""

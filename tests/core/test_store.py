@@ -154,3 +154,15 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
             for volatile in ("finished", "train_seconds"):
                 x.pop(volatile), y.pop(volatile)
             assert x == y, rel
+
+
+def test_tables_show_what_the_experiment_asks_for(tmp_path, tiny_data):
+    from lthkit.search import TicketSearch
+    big = tiny_experiment(rounds=2, replicates=2, controls=("reinit",))
+    store = ResultStore(tmp_path)
+    TicketSearch(big, store, data=tiny_data, quiet=True).run()
+    small = big.replace(search={"rounds": 1, "replicates": 1, "controls": ()})
+    table = store.table(small)
+    assert set(table["branch"]) == {"main"} and set(table["replicate"]) == {0}
+    assert list(table["round"]) == [0, 1]
+    assert len(store.curves(small).groupby(["replicate", "branch", "round"])) == 2
