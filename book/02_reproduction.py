@@ -261,8 +261,9 @@ if run_conv6:
 #   reinitialized copies, and reach their early-stop point much sooner. It differs in
 #   degree: in our run both the tickets *and* the reinitialized networks hold the dense
 #   accuracy to sparser levels than the paper reports (compare the table above with its
-#   3.6 % and 21 %). A likely reason is the standardized input: a well-conditioned problem
-#   makes sparse networks easier to train from any initialization. The
+#   3.6 % and 21 %). One candidate reason, untested here, is the standardized input: a
+#   well-conditioned problem makes sparse networks easier to train from any
+#   initialization. The
 #   "starts losing" level is also sensitive to noise: three replicates with a dense spread of
 #   about ±0.1 points cannot place it more precisely than a couple of levels.
 #
