@@ -32,21 +32,30 @@ def remaining_after(n, rate, rounds):
     return n
 
 
+def check_rates(rates, strategy="layerwise"):
+    """Validate `rates`: a float in [0, 1), or {layer kind: rate} (layerwise only)."""
+    if isinstance(rates, dict):
+        if strategy == "global":
+            raise bad_param("rates", rates, "a single float with strategy='global'")
+        for kind, rate in rates.items():
+            if kind not in PRUNE_KINDS:
+                raise bad_param(f"rates[{kind!r}]", kind,
+                                "a layer kind among " + ", ".join(PRUNE_KINDS))
+            check_rate(f"rates[{kind!r}]", rate)
+    elif isinstance(rates, (int, float)) and not isinstance(rates, bool):
+        check_rate("rates", rates)
+    else:
+        raise bad_param("rates", rates, "a float in [0, 1) or a dict {layer kind: rate}")
+
+
 def resolve_rates(rates, kinds):
     """Turn `rates` (a float, or a dict by layer kind) into a rate per weight key.
 
     `kinds` maps each weight key to its layer kind. Kinds missing from a dict are not pruned.
     """
-    if isinstance(rates, (int, float)) and not isinstance(rates, bool):
-        value = check_rate("rates", rates)
-        return {key: value for key in kinds}
+    check_rates(rates)
     if not isinstance(rates, dict):
-        raise bad_param("rates", rates, "a float in [0, 1) or a dict {layer kind: rate}")
-    for kind, rate in rates.items():
-        if kind not in PRUNE_KINDS:
-            raise bad_param(f"rates[{kind!r}]", kind,
-                            "a layer kind among " + ", ".join(PRUNE_KINDS))
-        check_rate(f"rates[{kind!r}]", rate)
+        return {key: float(rates) for key in kinds}
     return {key: float(rates.get(kind, 0.0)) for key, kind in kinds.items()}
 
 
@@ -109,10 +118,9 @@ def prune(weights, masks, rates, *, kinds=None, criterion="magnitude", strategy=
     _check_masks(weights, masks)
     masks = {k: np.asarray(m, dtype=bool) for k, m in masks.items()}
     scores = scores_for(criterion, weights, init_weights, seed)
+    check_rates(rates, strategy)
     if strategy == "global":
-        if isinstance(rates, dict):
-            raise bad_param("rates", rates, "a single float with strategy='global'")
-        rate = check_rate("rates", rates)
+        rate = float(rates)
         keys = sorted(weights)
         total = sum(int(masks[k].sum()) for k in keys)
         k = n_to_prune(rate, total)

@@ -8,9 +8,8 @@ more rounds or replicates extends a stored run instead of starting over.
 import dataclasses
 from dataclasses import dataclass, field
 
-from lthkit._errors import bad_param, check_choice, check_rate
-from lthkit.layers.masked import PRUNE_KINDS
-from lthkit.pruning.prune import CRITERIA, STRATEGIES
+from lthkit._errors import bad_param, check_choice
+from lthkit.pruning.prune import CRITERIA, STRATEGIES, check_rates
 
 MODES = ("iterative", "oneshot")
 CONTROLS = ("reinit", "random")
@@ -102,16 +101,7 @@ class PruneHParams:
     def __post_init__(self):
         check_choice("strategy", self.strategy, STRATEGIES)
         check_choice("criterion", self.criterion, CRITERIA)
-        if isinstance(self.rates, dict):
-            if self.strategy == "global":
-                raise bad_param("rates", self.rates, "a single float with strategy='global'")
-            for kind, rate in self.rates.items():
-                if kind not in PRUNE_KINDS:
-                    raise bad_param(f"rates[{kind!r}]", kind,
-                                    "a layer kind among " + ", ".join(PRUNE_KINDS))
-                check_rate(f"rates[{kind!r}]", rate)
-        else:
-            check_rate("rates", self.rates)
+        check_rates(self.rates, self.strategy)
 
 
 @dataclass(frozen=True)

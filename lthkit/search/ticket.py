@@ -15,7 +15,7 @@ import time
 import keras
 import numpy as np
 
-from lthkit.models import MODELS
+from lthkit.models import get_builder
 from lthkit.progress import bar
 from lthkit.pruning import (get_masks, get_prunable_weights, kinds, prunable_in, prune,
                             random_masks_like, remaining, restore, set_masks, snapshot)
@@ -33,10 +33,7 @@ def load_data(exp):
 
 def build(exp, data):
     """Build `exp.model`, filling input shape, classes and vocabulary from the data."""
-    builder = MODELS[exp.model.name] if exp.model.name in MODELS else None
-    if builder is None:
-        from lthkit._errors import bad_param
-        raise bad_param("model.name", exp.model.name, "one of " + ", ".join(MODELS))
+    builder = get_builder(exp.model.name)
     params = inspect.signature(builder).parameters
     derived = {"num_classes": data.num_classes}
     if data.vocab is not None:
