@@ -243,8 +243,8 @@ if run_conv6:
 #
 # - **Training length and data.** The quick profile trains Lenet for 1,500 iterations on
 #   10,000 images instead of 50,000 iterations on 55,000, and stops after 10 rounds
-#   (10.7 % of the hidden weights). Its dense accuracy is therefore a point or two below the
-#   paper's 98 %, and differences between tickets and controls of a few tenths of a point
+#   (10.7 % of the hidden weights). Its dense accuracy is therefore about three points below
+#   the paper's 98 %, and differences between tickets and controls of a few tenths of a point
 #   are within the spread of two replicates. The full-profile section above (when present)
 #   is the comparison that counts.
 # - **Conv-6 width and data.** The quick Conv-6 has an eighth of the filters and trains for
