@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -109,11 +108,23 @@ def test_tidy_tables(tmp_path, tiny_data):
 
 
 RUNNER = """
-import sys, types
+import os, signal, sys
 sys.path.insert(0, {tests!r})
 from conftest import make_data, tiny_experiment
-from lthkit.search import TicketSearch
+from lthkit.search import BatchStream, TicketSearch
 from lthkit.store import ResultStore
+
+# With KILL_AT_BATCH set, the process SIGKILLs itself when it asks for that many batches:
+# a kill in the middle of a round at a fixed point, however fast the machine is.
+kill_at = int(os.environ.get("KILL_AT_BATCH", 0))
+fetch, calls = BatchStream.__getitem__, [0]
+def counting_fetch(self, i):
+    calls[0] += 1
+    if calls[0] == kill_at:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return fetch(self, i)
+BatchStream.__getitem__ = counting_fetch
+
 exp = tiny_experiment(rounds=3, controls=("random",)).replace(
     train={{"iterations": 600, "eval_every": 100}})
 TicketSearch(exp, ResultStore(sys.argv[1]), data=make_data(), quiet=True).run()
@@ -126,18 +137,13 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
     script.write_text(RUNNER.format(tests=str(Path(__file__).parent)))
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     killed, clean = tmp_path / "killed", tmp_path / "clean"
-    proc = subprocess.Popen([sys.executable, str(script), str(killed)], env=env)
-    # Kill it mid-search: once round 1 of the main branch is done, during a later round.
-    deadline = time.time() + 300
-    while not list(killed.glob("*/replicate-0/main/round-01/metrics.json")):
-        assert proc.poll() is None, "the runner exited before it could be killed"
-        assert time.time() < deadline
-        time.sleep(0.05)
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    # Rounds train 600 batches each, in the order main 0, main 1, random 1, main 2, ...:
+    # batch 1,500 falls in the middle of the third round.
+    died = subprocess.run([sys.executable, str(script), str(killed)],
+                          env={**env, "KILL_AT_BATCH": "1500"})
+    assert died.returncode == -signal.SIGKILL
     done_before = len(list(killed.rglob("metrics.json")))
-    assert done_before < 7, "the run finished before it was killed"
+    assert 1 <= done_before < 7, f"{done_before} rounds finished before the kill"
     subprocess.run([sys.executable, str(script), str(killed)], env=env, check=True)
     subprocess.run([sys.executable, str(script), str(clean)], env=env, check=True)
     [a], [b] = list(killed.glob("*-*")), list(clean.glob("*-*"))
