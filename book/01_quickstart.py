@@ -127,7 +127,7 @@ def train(weights, masks):
 histories, test_accuracy = {}, {}
 histories["dense"], test_accuracy["dense"] = train(theta0, all_kept)
 
-trained = pruning.get_prunable_weights(model)
+trained = pruning.kernel_weights(model)
 masks = pruning.prune(trained, all_kept, {"dense": cfg.prune_rate, "output": cfg.prune_rate / 2},
                       kinds=pruning.kinds(model))
 kept = sum(int(m.sum()) for m in masks.values()) / sum(m.size for m in masks.values())

@@ -1,9 +1,11 @@
 """Exceptions and warnings of the data loaders."""
 from __future__ import annotations
 
+from lthkit._errors import LthkitError, bad_param
 
-class DataError(RuntimeError):
-    """Base class of the data loaders' errors."""
+
+class DataError(LthkitError):
+    """Base class of the data loaders' errors (an ``LthkitError``: printed as one line)."""
 
 
 class DatasetUnavailableError(DataError):
@@ -25,6 +27,6 @@ class DataWarning(UserWarning):
     """Something about the data a reader must know (e.g. AG News re-split offline)."""
 
 
-def bad_value(name: str, given, allowed: str) -> ValueError:
-    """A ValueError that names the parameter, the value given and what is allowed."""
-    return ValueError(f"{name}={given!r} is not allowed: expected {allowed}")
+def bad_value(name: str, given, allowed: str) -> LthkitError:
+    """The one-line error that names the parameter, the value given and what is allowed."""
+    return bad_param(name, given, allowed)

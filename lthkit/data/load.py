@@ -4,7 +4,7 @@ from __future__ import annotations
 from .dataset import Dataset
 from .errors import bad_value
 from .images import load_images
-from .splits import check_seed
+from .splits import check_fraction_or_count, check_seed
 from .text import load_text
 
 DATASETS = ("mnist", "cifar10", "imdb", "ag_news", "20newsgroups")
@@ -19,6 +19,49 @@ _TEXT_OPTIONS = {"vocab_size", "max_len", "oov", "padding", "truncating"}
 OPTIONS = {"mnist": {"normalize"}, "cifar10": {"normalize"},
            "imdb": _TEXT_OPTIONS, "ag_news": _TEXT_OPTIONS | {"test_size"},
            "20newsgroups": _TEXT_OPTIONS | {"strip"}}
+
+
+def canonical_name(name) -> str:
+    """The dataset's name in DATASETS (aliases such as "20ng" or "cifar-10" accepted)."""
+    key = _ALIASES.get(str(name).lower(), str(name).lower())
+    if key not in DATASETS:
+        raise bad_value("name", name, f"one of {', '.join(DATASETS)}")
+    return key
+
+
+def check_options(name, options) -> None:
+    """Refuse options that dataset ``name`` does not take, naming the allowed ones."""
+    unknown = sorted(set(options) - OPTIONS[name])
+    if unknown:
+        raise bad_value(unknown[0], options[unknown[0]],
+                        f"no such option of load_dataset({name!r}); its options are "
+                        f"{', '.join(sorted(OPTIONS[name]))}")
+
+
+def check_arguments(name, validation=None, seed=0, n_train=None, n_test=None, **options):
+    """Check what can be checked of ``load_dataset``'s arguments without loading any data.
+
+    Types and ranges only: whether a count fits the dataset, or a ``vocab_size`` fits its
+    corpus, is known once the data are read (``load_dataset`` says so then, before any
+    training). Returns the canonical dataset name.
+    """
+    key = canonical_name(name)
+    check_options(key, options)
+    check_seed(seed)
+    if validation is not None:
+        check_fraction_or_count("validation", validation)
+    for param, value in (("n_train", n_train), ("n_test", n_test)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)
+                                  or value < 1):
+            raise bad_value(param, value, "None (all) or an int >= 1")
+    if key in ("mnist", "cifar10"):
+        from .images import NORMALIZE
+        if "normalize" in options and options["normalize"] not in NORMALIZE:
+            raise bad_value("normalize", options["normalize"], f"one of {NORMALIZE}")
+    else:
+        from .text import check_text_options
+        check_text_options(key, options)
+    return key
 
 
 def load_dataset(name: str, validation=None, seed: int = 0, n_train: int | None = None,
@@ -48,13 +91,8 @@ def load_dataset(name: str, validation=None, seed: int = 0, n_train: int | None 
 
     Train and validation come in a seeded random order; test keeps the source order.
     """
-    key = _ALIASES.get(str(name).lower(), str(name).lower())
-    if key not in DATASETS:
-        raise bad_value("name", name, f"one of {DATASETS}")
-    unknown = sorted(set(options) - OPTIONS[key])
-    if unknown:
-        raise TypeError(f"load_dataset({key!r}) got unexpected argument(s) "
-                        f"{', '.join(unknown)}; allowed: {', '.join(sorted(OPTIONS[key]))}")
+    key = canonical_name(name)
+    check_options(key, options)
     seed = check_seed(seed)
     if validation is None:
         validation = DEFAULT_VALIDATION[key]

@@ -39,6 +39,17 @@ def check_count(name: str, value, available: int, *, allow_none: bool = True) ->
     return int(value)
 
 
+def check_fraction_or_count(name: str, value) -> None:
+    """``value`` is an int count >= 0 or a float fraction in [0, 1) (sizes checked later)."""
+    allowed = "an int count >= 0 or a float fraction in [0, 1) of the training examples"
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise bad_value(name, value, allowed)
+    if isinstance(value, numbers.Integral) and value < 0:
+        raise bad_value(name, value, allowed)
+    if not isinstance(value, numbers.Integral) and not 0.0 <= value < 1.0:
+        raise bad_value(name, value, allowed)
+
+
 def validation_count(validation, n_train: int) -> int:
     """Resolve ``validation`` (an int count or a float fraction of train) to a count."""
     allowed = (f"an int from 0 to {n_train - 1} or a float fraction in [0, 1) "

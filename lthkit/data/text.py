@@ -100,12 +100,24 @@ def _check_options(vocab_size, max_len, oov, padding, truncating, strip):
             raise bad_value("strip", strip, f"a collection of parts from {STRIP}")
 
 
+def check_text_options(name: str, options: dict) -> None:
+    """Check text options (types and ranges) without reading the corpus."""
+    defaults = DEFAULTS[name]
+    value = {k: options.get(k, defaults.get(k)) for k in ("vocab_size", "max_len", "oov")}
+    _check_options(value["vocab_size"], value["max_len"], value["oov"],
+                   options.get("padding", "post"), options.get("truncating", "post"),
+                   options.get("strip"))
+    if "test_size" in options:
+        check_count("test_size", options["test_size"], 7_599, allow_none=False)
+
+
 def load_text(name: str, *, validation, seed, n_train, n_test, mirror,
               vocab_size="default", max_len="default", oov="default",
               padding: str = "post", truncating: str = "post", strip=None,
               test_size: int = AG_OFFLINE_TEST_SIZE) -> Dataset:
     """A text dataset as int32 (N, max_len) id arrays; see load_dataset for the options."""
     defaults = DEFAULTS[name]
+    asked_vocab = vocab_size != "default"
     vocab_size = defaults["vocab_size"] if vocab_size == "default" else vocab_size
     max_len = defaults["max_len"] if max_len == "default" else max_len
     oov = defaults["oov"] if oov == "default" else oov
@@ -136,6 +148,13 @@ def load_text(name: str, *, validation, seed, n_train, n_test, mirror,
     x_all, lengths, vocab, distinct = _encoded(
         name, resolved.kind, _corpus_key(resolved, strip), corpus, train_docs[idx.train_pool],
         settings)
+    if vocab_size is not None and vocab_size > distinct and asked_vocab:
+        raise bad_value("vocab_size", vocab_size,
+                        f"at most the {distinct:,} distinct tokens of the {name} training "
+                        "documents (None keeps them all)")
+    if vocab_size is not None and vocab_size > distinct:
+        notes.append(f"the default vocabulary of {vocab_size:,} words is more than the "
+                     f"{distinct:,} distinct training tokens: all of them are kept")
 
     pool_lengths = lengths[train_docs[idx.train_pool]]
     notes.append(f"vocabulary: the {len(vocab) - 2:,} most frequent of {distinct:,} distinct "

@@ -2,6 +2,7 @@
 from lthkit.layers.lstm import MaskedLSTM, MaskedLSTMCell
 from lthkit.layers.masked import (PRUNE_KINDS, MaskedConv1D, MaskedConv2D, MaskedDense,
                                   MaskedEmbedding, PrunableMixin)
+from lthkit.layers.pooling import WindowMaxPool1D
 
 __all__ = ["PRUNE_KINDS", "MaskedConv1D", "MaskedConv2D", "MaskedDense", "MaskedEmbedding",
-           "MaskedLSTM", "MaskedLSTMCell", "PrunableMixin"]
+           "MaskedLSTM", "MaskedLSTMCell", "PrunableMixin", "WindowMaxPool1D"]

@@ -1,4 +1,7 @@
 """Model builders. Every prunable layer is masked and named, so mask keys are stable."""
+import inspect
+import numbers
+
 from lthkit._errors import bad_param
 from lthkit.models.conv import conv6, conv_net
 from lthkit.models.lenet import lenet_300_100
@@ -6,6 +9,7 @@ from lthkit.models.text import end2end, text_cnn, text_lstm
 
 MODELS = {"lenet_300_100": lenet_300_100, "conv6": conv6, "text_cnn": text_cnn,
           "text_lstm": text_lstm, "end2end": end2end}
+TEXT_MODELS = ("text_cnn", "text_lstm", "end2end")
 
 
 def get_builder(name):
@@ -17,8 +21,76 @@ def get_builder(name):
 
 def build_model(name, **kwargs):
     """Build a registered model by name, e.g. build_model("lenet_300_100")."""
+    check_kwargs(name, kwargs)
     return get_builder(name)(**kwargs)
 
 
-__all__ = ["MODELS", "build_model", "get_builder", "conv6", "conv_net", "end2end", "lenet_300_100",
-           "text_cnn", "text_lstm"]
+def _is_int(value, minimum):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool) and value >= minimum
+
+
+def _int_at_least(minimum, allowed=None):
+    def check(name, value):
+        if not _is_int(value, minimum):
+            raise bad_param(name, value, allowed or f"an int >= {minimum}")
+    return check
+
+
+def _int_tuple(name, value):
+    if isinstance(value, (str, bytes)) or not hasattr(value, "__iter__") or not len(value):
+        raise bad_param(name, value, "a non-empty list of ints >= 1")
+    for v in value:
+        if not _is_int(v, 1):
+            raise bad_param(name, value, "a non-empty list of ints >= 1 (every entry)")
+
+
+def _fraction(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < 1:
+        raise bad_param(name, value, "a number in [0, 1)")
+
+
+def _positive(name, value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+        raise bad_param(name, value, "a number > 0")
+
+
+def _string(name, value):
+    if not isinstance(value, str):
+        raise bad_param(name, value, "the name of a Keras initializer, e.g. 'glorot_normal'")
+
+
+CHECKS = {"filters": _int_at_least(1), "embed_dim": _int_at_least(1),
+          "units": _int_at_least(1), "layers": _int_at_least(1), "max_len": _int_at_least(1),
+          "vocab_size": _int_at_least(3, "an int >= 3 (words plus <pad> and <unk>)"),
+          "num_classes": _int_at_least(2), "kernel_sizes": _int_tuple, "hidden": _int_tuple,
+          "pools": _int_tuple, "input_shape": _int_tuple, "dense": _int_tuple,
+          "blocks": _int_tuple, "dropout": _fraction, "width": _positive,
+          "initializer": _string}
+
+
+def check_kwargs(name, kwargs):
+    """Refuse model arguments that cannot work, before anything is built or trained: an
+    unknown name, a value of the wrong kind, or a ``max_len`` below the largest kernel."""
+    builder = get_builder(name)
+    allowed = [p for p in inspect.signature(builder).parameters]
+    for key, value in kwargs.items():
+        if key not in allowed:
+            raise bad_param(f"model.kwargs[{key!r}]", value,
+                            f"an argument of the {name} builder: {', '.join(allowed)}")
+        if key in CHECKS:
+            CHECKS[key](key, value)
+    if name == "text_cnn":
+        kernels = kwargs.get("kernel_sizes", inspect.signature(builder).parameters[
+            "kernel_sizes"].default)
+        check_length_fits_kernels(kwargs.get("max_len"), kernels)
+
+
+def check_length_fits_kernels(max_len, kernel_sizes):
+    if max_len is not None and max_len < max(kernel_sizes):
+        raise bad_param("max_len", max_len,
+                        f"at least the largest kernel size ({max(kernel_sizes)}) of the text "
+                        "CNN, so that every text fills one window")
+
+
+__all__ = ["MODELS", "TEXT_MODELS", "build_model", "check_kwargs", "get_builder", "conv6",
+           "conv_net", "end2end", "lenet_300_100", "text_cnn", "text_lstm"]

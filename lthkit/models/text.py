@@ -2,7 +2,8 @@
 "End2End" multi-branch CNN [UNV20 after PVD18]. All output logits (1 for binary tasks)."""
 import keras
 
-from lthkit.layers import MaskedConv1D, MaskedDense, MaskedEmbedding, MaskedLSTM
+from lthkit.layers import (MaskedConv1D, MaskedDense, MaskedEmbedding, MaskedLSTM,
+                           WindowMaxPool1D)
 
 
 def _outputs(x, num_classes, initializer):
@@ -13,18 +14,24 @@ def _outputs(x, num_classes, initializer):
 
 def text_cnn(vocab_size=50_002, max_len=400, num_classes=2, embed_dim=100, filters=100,
              kernel_sizes=(3, 4, 5), dropout=0.5, initializer="glorot_normal"):
-    """Embedding -> Conv1D(k=3,4,5) -> global max pool -> concat -> dropout -> logits.
+    """Embedding -> Conv1D(k=3,4,5) -> max pool over the text -> concat -> dropout -> logits.
 
     With the defaults: 5,120,801 parameters (IMDb), 5,121,704 with 4 classes (AG News).
+    The model takes texts of any length (``max_len`` is the longest the data holds): the max
+    pool skips windows that reach into the padding (``WindowMaxPool1D``), so a text's logits
+    are the same however much padding its batch adds, and batches can be cut to their
+    longest text.
     """
-    tokens = keras.Input((max_len,), dtype="int32", name="tokens")
+    from lthkit.models import check_length_fits_kernels
+    check_length_fits_kernels(max_len, kernel_sizes)
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
     x = MaskedEmbedding(vocab_size, embed_dim, embeddings_initializer=initializer,
                         name="embedding")(tokens)
     branches = []
     for k in kernel_sizes:
         b = MaskedConv1D(filters, k, activation="relu", kernel_initializer=initializer,
                          name=f"conv{k}")(x)
-        branches.append(keras.layers.GlobalMaxPooling1D(name=f"maxpool{k}")(b))
+        branches.append(WindowMaxPool1D(k, name=f"maxpool{k}")([b, tokens]))
     x = keras.layers.Concatenate(name="concat")(branches) if len(branches) > 1 else branches[0]
     x = keras.layers.Dropout(dropout, name="dropout")(x)
     return keras.Model(tokens, _outputs(x, num_classes, initializer), name="text_cnn")

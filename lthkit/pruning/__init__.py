@@ -1,12 +1,11 @@
 """Magnitude pruning (pure functions on numpy dicts) and model/mask helpers."""
-from lthkit.pruning.masks import (enforce_masks, get_masks, get_prunable_weights, kinds,
-                                  prunable, prunable_in, remaining, restore, set_masks,
-                                  snapshot)
-from lthkit.pruning.prune import (CRITERIA, STRATEGIES, n_to_prune, oneshot_rounds_for, prune,
-                                  prune_to_counts, random_masks_like, remaining_after,
+from lthkit.pruning.masks import (enforce_masks, get_masks, kernel_weights, kinds, layer_shapes,
+                                  mask_counts, masked_variables, restore, set_masks, snapshot)
+from lthkit.pruning.prune import (CRITERIA, STRATEGIES, kept_after_rounds, n_to_prune,
+                                  oneshot_rounds_for, prune, prune_to_counts, random_masks,
                                   resolve_rates, scores_for, sparsity)
 
-__all__ = ["CRITERIA", "STRATEGIES", "enforce_masks", "get_masks", "get_prunable_weights",
-           "kinds", "n_to_prune", "oneshot_rounds_for", "prunable", "prunable_in", "prune",
-           "prune_to_counts", "random_masks_like", "remaining", "remaining_after",
+__all__ = ["CRITERIA", "STRATEGIES", "enforce_masks", "get_masks", "kept_after_rounds",
+           "kernel_weights", "kinds", "layer_shapes", "mask_counts", "masked_variables",
+           "n_to_prune", "oneshot_rounds_for", "prune", "prune_to_counts", "random_masks",
            "resolve_rates", "restore", "scores_for", "set_masks", "snapshot", "sparsity"]

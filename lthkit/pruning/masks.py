@@ -4,6 +4,8 @@ A key names a prunable weight by its layers, e.g. "hidden1/kernel" or
 "bilstm1/forward_lstm1/lstm_cell/recurrent_kernel". Model builders name their layers, so keys
 are stable across sessions and through a .keras round trip.
 """
+import re
+
 import numpy as np
 
 from lthkit._errors import LthkitError, bad_param
@@ -16,7 +18,7 @@ def _walk(layer, prefix):
         yield from _walk(sub, path + "/")
 
 
-def prunable(model):
+def masked_variables(model):
     """{key: (kind, weight_variable, mask_variable)} for every masked weight of `model`.
 
     A key is the chain of layer names down to the weight, e.g. "bilstm1/forward_lstm1/
@@ -39,25 +41,34 @@ def prunable(model):
 
 
 def kinds(model):
-    return {key: kind for key, (kind, _, _) in prunable(model).items()}
+    """{key: layer kind} of every masked weight ("dense", "output", "conv", ...)."""
+    return {key: kind for key, (kind, _, _) in masked_variables(model).items()}
+
+
+def layer_shapes(model):
+    """{key: {"shape": [...], "kind": ...}}: what the result store records of a model."""
+    return {key: {"shape": list(w.shape), "kind": kind}
+            for key, (kind, w, _) in masked_variables(model).items()}
 
 
 def get_masks(model):
-    return {key: np.asarray(m.numpy()) > 0.5 for key, (_, _, m) in prunable(model).items()}
+    """The installed masks, {key: bool array}."""
+    return {key: np.asarray(m.numpy()) > 0.5
+            for key, (_, _, m) in masked_variables(model).items()}
 
 
-def get_prunable_weights(model):
-    return {key: np.asarray(w.numpy()) for key, (_, w, _) in prunable(model).items()}
-
-
-def prunable_in(model, weights):
-    """The prunable entries of a `snapshot` (keyed by variable path), keyed like masks."""
-    return {key: weights[w.path] for key, (_, w, _) in prunable(model).items()}
+def kernel_weights(model, snapshot=None):
+    """The prunable weights keyed like masks: the model's current ones, or those of a
+    `snapshot` (which is keyed by variable path)."""
+    variables = masked_variables(model)
+    if snapshot is None:
+        return {key: np.asarray(w.numpy()) for key, (_, w, _) in variables.items()}
+    return {key: snapshot[w.path] for key, (_, w, _) in variables.items()}
 
 
 def set_masks(model, masks):
     """Install `masks` and zero the pruned weights. Every prunable weight needs a mask."""
-    layers = prunable(model)
+    layers = masked_variables(model)
     if set(masks) != set(layers):
         raise LthkitError(
             f"masks do not match the model: missing {sorted(set(layers) - set(masks))}, "
@@ -74,22 +85,40 @@ def set_masks(model, masks):
 
 def enforce_masks(model):
     """Set every pruned weight to exactly zero (a no-op after training with a fresh optimizer)."""
-    for _, weight, mask in prunable(model).values():
+    for _, weight, mask in masked_variables(model).values():
         weight.assign(np.asarray(weight.numpy()) * np.asarray(mask.numpy()))
 
 
+_RNG = re.compile(r"^seed_generator(_\d+)?/seed_generator_state$")
+
+
 def _state_variables(model):
-    masks = {id(m) for _, _, m in prunable(model).values()}
-    return [v for v in model.weights if id(v) not in masks]
+    """{snapshot key: variable} of every model variable except the masks.
+
+    Dropout's random state is included (so a rewound or replayed round draws the same
+    dropout masks); its variable paths are numbered per process by Keras, so those are keyed
+    by their order in the model ("rng/0", "rng/1", ...), which is the same for every model a
+    builder makes.
+    """
+    masks = {id(m) for _, _, m in masked_variables(model).values()}
+    out, rng = {}, 0
+    for v in model.variables:
+        if id(v) in masks:
+            continue
+        if _RNG.match(v.path):
+            out[f"rng/{rng}"], rng = v, rng + 1
+        else:
+            out[v.path] = v
+    return out
 
 
 def snapshot(model):
-    """Every weight of the model except the masks, as {variable path: array}.
+    """Every weight of the model except the masks, as {key: array}, dropout state included.
 
-    Rewind points and initializations are snapshots. Variable paths are stable for models
-    built by the same code; `prunable_in` maps a snapshot to mask keys.
+    Rewind points and initializations are snapshots. Keys are variable paths, stable for
+    models built by the same code; `kernel_weights(model, snapshot)` keys it like the masks.
     """
-    return {v.path: np.array(v.numpy()) for v in _state_variables(model)}
+    return {k: np.array(v.numpy()) for k, v in _state_variables(model).items()}
 
 
 def restore(model, weights):
@@ -98,19 +127,19 @@ def restore(model, weights):
     Rewinding keeps the mask: call `set_masks` with the new mask first, then `restore`.
     """
     variables = _state_variables(model)
-    missing = [v.path for v in variables if v.path not in weights]
+    missing = [k for k in variables if k not in weights]
     if missing:
         raise LthkitError(f"the snapshot lacks {missing[:5]}: it was taken from another model.")
-    for v in variables:
-        value = weights[v.path]
+    for k, v in variables.items():
+        value = weights[k]
         if tuple(value.shape) != tuple(v.shape):
-            raise bad_param(f"weights[{v.path!r}].shape", value.shape, f"{tuple(v.shape)}")
+            raise bad_param(f"weights[{k!r}].shape", value.shape, f"{tuple(v.shape)}")
         v.assign(value)
     enforce_masks(model)
 
 
-def remaining(masks):
-    """{key: remaining count} plus "total", and the matching sizes."""
+def mask_counts(masks):
+    """({key: weights kept} plus "total", {key: size} plus "total")."""
     counts = {k: int(np.sum(m)) for k, m in masks.items()}
     sizes = {k: int(np.size(m)) for k, m in masks.items()}
     counts["total"], sizes["total"] = sum(counts.values()), sum(sizes.values())

@@ -25,8 +25,8 @@ def n_to_prune(rate, n_remaining):
     return int(math.floor(rate * n_remaining + 0.5))
 
 
-def remaining_after(n, rate, rounds):
-    """Remaining count after `rounds` rounds at `rate`, by the counting rule above."""
+def kept_after_rounds(n, rate, rounds):
+    """Weights kept of `n` after `rounds` rounds at `rate`, by the counting rule above."""
     for _ in range(rounds):
         n -= n_to_prune(rate, n)
     return n
@@ -168,15 +168,15 @@ def prune_to_counts(scores, masks, counts):
     return out
 
 
-def random_masks_like(masks, previous, seed):
-    """A random mask per layer with the same remaining count as `masks`, nested in `previous`.
+def random_masks(counts, previous, seed):
+    """A random mask per layer keeping `counts[key]` weights, nested in `previous`.
 
     This is the random-pruning control: the same per-layer sparsity as a ticket, chosen at
     random.
     """
     rng = np.random.default_rng(seed)
-    scores = {k: rng.random(np.shape(m)) for k, m in sorted(masks.items())}
-    return prune_to_counts(scores, previous, {k: int(np.sum(m)) for k, m in masks.items()})
+    scores = {k: rng.random(np.shape(m)) for k, m in sorted(previous.items())}
+    return prune_to_counts(scores, previous, counts)
 
 
 def sparsity(masks):

@@ -1,11 +1,16 @@
-"""The ticket search: hyperparameters, training rounds and the search loop."""
-from lthkit.search.defaults import DEFAULTS, default_experiment
+"""The ticket search: hyperparameters, presets per profile, controls, training rounds, the
+search loop and the experiments that share a dense network (variants)."""
+from lthkit.search.controls import CONTROLS, Level, register_control
+from lthkit.search.defaults import DEFAULTS, PAPER_NOTES, default_experiment
 from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneHParams,
                                    SearchHParams, TrainHParams)
-from lthkit.search.profiles import PROFILES, profile_experiment
-from lthkit.search.ticket import TicketSearch, build, initial_weights, load_data, run_search
-from lthkit.search.train import BatchStream, Trainer
+from lthkit.search.presets import KNOBS, PRESETS, experiment
+from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
+                                  run_search)
+from lthkit.search.train import BatchStream, BucketStream, Trainer
 
-__all__ = ["DEFAULTS", "BatchStream", "DataHParams", "Experiment", "ModelHParams",
-           "PROFILES", "PruneHParams", "SearchHParams", "TicketSearch", "TrainHParams", "Trainer", "build",
-           "default_experiment", "profile_experiment", "initial_weights", "load_data", "run_search"]
+__all__ = ["CONTROLS", "DEFAULTS", "KNOBS", "PAPER_NOTES", "PRESETS", "BatchStream",
+           "BucketStream", "DataHParams", "Experiment", "Level", "ModelHParams",
+           "PruneHParams", "SearchHParams", "TicketSearch", "TrainHParams", "Trainer",
+           "dataset_for", "default_experiment", "experiment", "initial_weights", "model_for",
+           "register_control", "run_search"]

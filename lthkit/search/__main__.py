@@ -1,45 +1,99 @@
-"""Run (or resume) a book experiment from the command line, e.g. a full-profile run on a
-GPU machine whose results are then committed under results/:
+"""Run (or resume) a book experiment from the command line, e.g. a full-profile run whose
+results are then committed under results/:
 
     python -m lthkit.search lenet_300_100 --profile full
-    python -m lthkit.search conv6 --profile full --replicates 3 --rounds 20
-    # two processes sharing one run, one per core:
-    python -m lthkit.search lenet_300_100 --profile full --only-replicate 0 --only-replicate 1 &
-    python -m lthkit.search lenet_300_100 --profile full --only-replicate 2
+    python -m lthkit.search text_cnn --dataset ag_news --profile full --set training=5ep
+    # two processes sharing one run, one per core (each takes the rounds the other is not
+    # training; a round is never trained twice):
+    python -m lthkit.search lenet_300_100 --profile full --only-replicate 0 &
+    python -m lthkit.search lenet_300_100 --profile full --only-replicate 1 --only-replicate 2
+
+Every bad argument is refused in one line on stderr, with exit code 2.
 """
 import argparse
+import sys
 
-from lthkit.search.defaults import DEFAULTS
-from lthkit.search.profiles import PROFILES, profile_experiment
-from lthkit.search.ticket import run_search
-from lthkit.store import ResultStore, default_store
+import yaml
+
+from lthkit._errors import LthkitError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _knob(text):
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE, e.g. training=5ep")
+    return name, yaml.safe_load(value)
+
+
+def parser():
+    from lthkit.profiles import PROFILES
+    from lthkit.search.defaults import DEFAULTS
+    p = _Parser(prog="python -m lthkit.search", description=__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("model", choices=sorted(DEFAULTS))
+    p.add_argument("--dataset", help="the text models' dataset: imdb (default) or ag_news")
+    p.add_argument("--profile", choices=PROFILES, default="quick")
+    p.add_argument("--replicates", type=int, help="independent runs (default: the profile's)")
+    p.add_argument("--rounds", type=int, help="pruning rounds after the dense round "
+                                              "(0 = the dense network only)")
+    p.add_argument("--controls", nargs="*", help="control branches, e.g. reinit random "
+                                                 "(default: the profile's; none: --controls)")
+    p.add_argument("--set", dest="knobs", action="append", type=_knob, default=[],
+                   metavar="KNOB=VALUE", help="any knob of lthkit.search.experiment, e.g. "
+                                              "training=5ep (repeatable)")
+    p.add_argument("--store", help="result store folder (default: the profile's)")
+    p.add_argument("--only-replicate", type=int, action="append", metavar="ID",
+                   help="train only this replicate id (repeatable)")
+    p.add_argument("--rebuild-masks", action="store_true",
+                   help="rebuild the masks a stored run lacks (runs from before masks were "
+                        "committed) by training their rounds again, checked against the "
+                        "stored metrics")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    return p
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m lthkit.search", description=__doc__,
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", choices=sorted(DEFAULTS))
-    p.add_argument("--profile", choices=PROFILES, default="quick")
-    p.add_argument("--replicates", type=int)
-    p.add_argument("--rounds", type=int)
-    p.add_argument("--controls", nargs="*", help="reinit and/or random (default: the profile's)")
-    p.add_argument("--store", help="result store folder (default: the profile's)")
-    p.add_argument("--only-replicate", type=int, action="append", metavar="ID",
-                   help="train only this replicate id (repeatable): run one process per "
-                        "core on the same store, each with its own replicates")
-    p.add_argument("--quiet", action="store_true")
-    a = p.parse_args(argv)
-    search = {k: v for k, v in (("replicates", a.replicates), ("rounds", a.rounds)) if v}
-    if a.controls is not None:
-        search["controls"] = tuple(a.controls)
-    exp = profile_experiment(a.model, a.profile, search=search)
-    store = ResultStore(a.store) if a.store else default_store(a.profile)
-    print(f"{exp.name}: {store.experiment_dir(exp)}", flush=True)
-    table = run_search(exp, store, quiet=a.quiet, replicates=a.only_replicate)
-    cols = ["branch", "round", "percent_remaining", "early_stop_test_accuracy",
-            "test_accuracy", "early_stop_iteration"]
-    print(table.groupby(["branch", "round"])[cols[2:]].mean().round(4).to_string())
+    args = parser().parse_args(argv)
+    try:
+        return run(args)
+    except LthkitError as err:
+        print(f"python -m lthkit.search: {err}", file=sys.stderr)
+        return 2
+
+
+def run(args):
+    from lthkit.profiles import results_store
+    from lthkit.search import TicketSearch, experiment
+    from lthkit.store import ResultStore
+
+    knobs = dict(args.knobs)
+    for name in ("replicates", "rounds"):
+        if getattr(args, name) is not None:
+            knobs[name] = getattr(args, name)
+    if args.controls is not None:
+        knobs["controls"] = tuple(args.controls)
+    exp = experiment(args.model, args.profile, args.dataset, **knobs)
+    store = ResultStore(args.store) if args.store else results_store(args.profile)
+    search = TicketSearch(exp, store, quiet=args.quiet, replicates=args.only_replicate)
+    print(f"{exp.label}: {store.experiment_dir(exp)}", flush=True)
+    if args.rebuild_masks:
+        rebuilt = search.rebuild_masks()
+        print(f"rebuilt {rebuilt} masks", flush=True)
+    table = search.run()
+    if table.empty:
+        print("nothing stored yet")
+        return 0
+    cols = ["percent_remaining", "early_stop_test_accuracy", "test_accuracy",
+            "early_stop_iteration"]
+    print(table.groupby(["branch", "round"])[cols].mean().round(4).to_string())
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -1,26 +1,38 @@
 """Hyperparameters as frozen dataclasses: one object names a whole experiment.
 
-`Experiment` = model + data + training + pruning + search settings. Its identity (the
-result-store hash) covers every field that changes a round's numbers; fields that only say
-how far to go (`SearchHParams.rounds`, `replicates`, `controls`) are left out, so asking for
-more rounds or replicates extends a stored run instead of starting over.
+`Experiment` = model + data + training + pruning + search settings. Every field is checked
+when the object is made, so a bad value fails at once with one line naming the field, what
+was given and what is allowed, before any data are loaded or anything is trained.
+
+Durations (training length, evaluation interval, rewind point, `mask_after`) are written as
+`"500it"` or `"3ep"` (see `lthkit.durations`); an int means iterations.
+
+Its identity (the result-store hash) covers every field that changes a round's numbers;
+fields that only say how far to go (`SearchHParams.rounds`, `replicates`, `controls`) are
+left out, so asking for more rounds or replicates extends a stored run instead of starting
+over.
 """
 import dataclasses
+import numbers
+import re
 from dataclasses import dataclass, field
 
+from lthkit import durations
 from lthkit._errors import bad_param, check_choice
+from lthkit.models import TEXT_MODELS, check_kwargs, check_length_fits_kernels
 from lthkit.pruning.prune import CRITERIA, STRATEGIES, check_rates
 
 MODES = ("iterative", "oneshot")
-CONTROLS = ("reinit", "random")
 OPTIMIZERS = ("adam", "sgd")
+BATCHING = ("shuffle", "bucket")
+TEXT_DATASETS = ("imdb", "ag_news", "20newsgroups")
 
 
-def _positive_int(name, value, allow_none=False):
+def _check_int(name, value, minimum, allow_none=False):
     if value is None and allow_none:
         return
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise bad_param(name, value, "a positive integer" + (" or None" if allow_none else ""))
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
+        raise bad_param(name, value, f"{'None or ' if allow_none else ''}an int >= {minimum}")
 
 
 @dataclass(frozen=True)
@@ -29,12 +41,18 @@ class ModelHParams:
     name: str = "lenet_300_100"
     kwargs: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        if not isinstance(self.kwargs, dict):
+            raise bad_param("model.kwargs", self.kwargs, "a dict of builder arguments")
+        check_kwargs(self.name, self.kwargs)
+
 
 @dataclass(frozen=True)
 class DataHParams:
     """A dataset for `lthkit.data.load_dataset` and its keyword arguments.
 
-    validation: held out of the training split (FC19: 5,000 MNIST images) for early stopping.
+    validation: held out of the training split (FC19: 5,000 MNIST images) for early stopping,
+        an int count or a float fraction.
     n_train / n_test: seeded class-balanced subsets for quick runs (None = all).
     """
     name: str = "mnist"
@@ -44,14 +62,25 @@ class DataHParams:
     seed: int = 0
     kwargs: dict = field(default_factory=dict)
 
+    def __post_init__(self):
+        from lthkit.data.load import check_arguments
+        if not isinstance(self.kwargs, dict):
+            raise bad_param("data.kwargs", self.kwargs, "a dict of load_dataset options")
+        name = check_arguments(self.name, validation=self.validation, seed=self.seed,
+                               n_train=self.n_train, n_test=self.n_test, **self.kwargs)
+        object.__setattr__(self, "name", name)
+
 
 @dataclass(frozen=True)
 class TrainHParams:
-    """One round of training. Give `iterations` or `epochs` (not both).
+    """One round of training.
 
-    eval_every: iterations between evaluations on the validation and test sets; the
-        early-stop point is the evaluation with the lowest validation loss
-        (None = once per epoch).
+    training: how long a round trains ("50000it", "10ep").
+    eval_every: how often the validation and test sets are evaluated ("100it", "1ep"); the
+        early-stop point is the evaluation with the lowest validation loss.
+    batching: "shuffle" (a new random order every epoch, every batch padded alike) or
+        "bucket" (text: batches of texts of similar length, each cut to its longest text,
+        as torchtext's BucketIterator does; needs a model that ignores padding).
     fresh_optimizer: a new optimizer state every round. Must be True: the masked layers keep
         pruned weights at zero by giving them zero gradients, which holds only for an
         optimizer state that never saw them unpruned ([UNV20]'s code reused Adam's moments
@@ -63,28 +92,29 @@ class TrainHParams:
     optimizer: str = "adam"
     learning_rate: float = 1.2e-3
     batch_size: int = 60
-    iterations: int | None = 50_000
-    epochs: int | None = None
-    eval_every: int | None = 100
+    training: str = "50000it"
+    eval_every: str = "100it"
     eval_batch_size: int = 1000
+    batching: str = "shuffle"
     fresh_optimizer: bool = True
     test_curve: bool = True
 
     def __post_init__(self):
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        if not (isinstance(self.learning_rate, (int, float)) and self.learning_rate > 0):
-            raise bad_param("learning_rate", self.learning_rate, "a positive number")
-        _positive_int("batch_size", self.batch_size)
-        _positive_int("eval_batch_size", self.eval_batch_size)
-        _positive_int("iterations", self.iterations, allow_none=True)
-        _positive_int("epochs", self.epochs, allow_none=True)
-        _positive_int("eval_every", self.eval_every, allow_none=True)
+        if (isinstance(self.learning_rate, bool) or not isinstance(self.learning_rate, numbers.Real)
+                or not self.learning_rate > 0):
+            raise bad_param("learning_rate", self.learning_rate, "a number > 0")
+        _check_int("batch_size", self.batch_size, 1)
+        _check_int("eval_batch_size", self.eval_batch_size, 1)
+        object.__setattr__(self, "training", durations.normalize(self.training, "training", 1))
+        object.__setattr__(self, "eval_every",
+                           durations.normalize(self.eval_every, "eval_every", 1))
+        check_choice("batching", self.batching, BATCHING)
         if self.fresh_optimizer is not True:
             raise bad_param("fresh_optimizer", self.fresh_optimizer, "True",
                             "Reused Adam moments would move pruned weights away from zero.")
-        if (self.iterations is None) == (self.epochs is None):
-            raise bad_param("iterations/epochs", (self.iterations, self.epochs),
-                            "exactly one of them set (the other None)")
+        if not isinstance(self.test_curve, bool):
+            raise bad_param("test_curve", self.test_curve, "True or False")
 
 
 @dataclass(frozen=True)
@@ -110,40 +140,39 @@ class SearchHParams:
 
     mode: "iterative" (IMP: train, prune, rewind, repeat) or "oneshot" (each level pruned
         directly from the dense trained network to the sparsity iterative round r reaches).
-    rounds: pruning rounds after the dense round 0.
-    rewind: iterations (or epochs with rewind_unit="epoch") of training whose weights the
-        surviving weights are reset to; 0 = the initialization [FC19], k > 0 = late
-        rewinding [FDRC19].
-    mask_after: score the weights after this many epochs (early tickets, E7); None = after
-        the whole round's training.
-    controls: branches trained on every level: "reinit" (same mask, new initialization) and
-        "random" (a random mask with the ticket's per-layer sparsity, same initialization).
+    rounds: pruning rounds after the dense round 0 (0 = the dense network only).
+    rewind: the point of round 0's training whose weights the survivors are reset to:
+        "0it" = the initialization [FC19], later = late rewinding [FDRC19].
+    mask_after: score the weights after this much training instead of at the end of the
+        round (early tickets, E7); None = at the end.
+    controls: branches trained on every level, by name from `lthkit.search.controls`:
+        "reinit" (same mask, new initialization), "random" (a random mask with the
+        ticket's per-layer sparsity), or any control registered with `register_control`.
     replicates / seed: replicate i uses initialization seed `seed + i` and data-order seed
         `seed + 1000 + i`.
     """
     mode: str = "iterative"
     rounds: int = 25
-    rewind: int = 0
-    rewind_unit: str = "iteration"
-    mask_after: int | None = None
+    rewind: str = "0it"
+    mask_after: str | None = None
     controls: tuple = ()
     replicates: int = 1
     seed: int = 0
 
     def __post_init__(self):
+        from lthkit.search.controls import check_controls
         check_choice("mode", self.mode, MODES)
-        check_choice("rewind_unit", self.rewind_unit, ("iteration", "epoch"))
-        if not isinstance(self.rounds, int) or isinstance(self.rounds, bool) or self.rounds < 0:
-            raise bad_param("rounds", self.rounds, "an integer >= 0")
-        if not isinstance(self.rewind, int) or self.rewind < 0:
-            raise bad_param("rewind", self.rewind, "an integer >= 0 (0 = rewind to init)")
-        if self.mask_after is not None and (not isinstance(self.mask_after, int)
-                                            or self.mask_after < 0):
-            raise bad_param("mask_after", self.mask_after, "None or an integer >= 0 (epochs)")
-        _positive_int("replicates", self.replicates)
-        for c in self.controls:
-            check_choice("controls", c, CONTROLS)
-        object.__setattr__(self, "controls", tuple(self.controls))
+        _check_int("rounds", self.rounds, 0)
+        object.__setattr__(self, "rewind", durations.normalize(self.rewind, "rewind"))
+        if self.mask_after is not None:
+            object.__setattr__(self, "mask_after",
+                               durations.normalize(self.mask_after, "mask_after"))
+        object.__setattr__(self, "controls", check_controls(self.controls))
+        _check_int("replicates", self.replicates, 1)
+        _check_int("seed", self.seed, 0)
+
+
+_NAME = re.compile(r"^[A-Za-z0-9_.]*$")
 
 
 @dataclass(frozen=True)
@@ -155,13 +184,45 @@ class Experiment:
     search: SearchHParams = field(default_factory=SearchHParams)
     name: str = ""
 
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not _NAME.match(self.name):
+            raise bad_param("name", self.name, "letters, digits, '_' and '.' (a folder name)")
+        text_model = self.model.name in TEXT_MODELS
+        if text_model != (self.data.name in TEXT_DATASETS):
+            raise bad_param("data.name", self.data.name,
+                            f"a {'text' if text_model else 'image'} dataset for the "
+                            f"{self.model.name} model")
+        if self.train.batching == "bucket" and self.model.name not in ("text_cnn",):
+            raise bad_param("batching", "bucket", "'shuffle' for the " + self.model.name +
+                            " model ('bucket' needs a model that ignores padding: text_cnn)")
+        if self.model.name == "text_cnn":
+            from lthkit.data.text import DEFAULTS
+            max_len = self.data.kwargs.get("max_len", DEFAULTS[self.data.name]["max_len"])
+            check_length_fits_kernels(max_len, self.model.kwargs.get("kernel_sizes", (3, 4, 5)))
+        training = durations.parse(self.train.training)
+        for name in ("rewind", "mask_after"):
+            value = getattr(self.search, name)
+            point = durations.parse(value) if value is not None else None
+            if point is not None and point.unit == training.unit and \
+                    point.amount > training.amount:
+                raise bad_param(name, value, f"at most the training length {training}")
+
     def replace(self, **sections):
         """A copy with whole sections or fields changed:
-        `exp.replace(train={"iterations": 500}, search={"rounds": 3})`."""
+        `exp.replace(train={"training": "500it"}, search={"rounds": 3})`."""
         changes = {}
         for key, value in sections.items():
+            if key not in {f.name for f in dataclasses.fields(self)}:
+                raise bad_param(key, value, "a section of Experiment: model, data, train, "
+                                            "prune, search or name")
             current = getattr(self, key)
             if isinstance(value, dict) and dataclasses.is_dataclass(current):
+                allowed = [f.name for f in dataclasses.fields(current)]
+                for field_name in value:
+                    if field_name not in allowed:
+                        raise bad_param(f"{key}.{field_name}", value[field_name],
+                                        f"a field of {type(current).__name__}: "
+                                        + ", ".join(allowed))
                 value = dataclasses.replace(current, **value)
             changes[key] = value
         return dataclasses.replace(self, **changes)
@@ -176,3 +237,7 @@ class Experiment:
                    search=SearchHParams(**{**d["search"],
                                            "controls": tuple(d["search"]["controls"])}),
                    name=d.get("name", ""))
+
+    @property
+    def label(self):
+        return self.name or self.model.name

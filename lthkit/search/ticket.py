@@ -1,37 +1,53 @@
 """The lottery ticket search: iterative or one-shot magnitude pruning with rewinding,
 controls and replicates, resumable through the result store.
 
-Round 0 trains the dense network from its initialization w0 (and records the rewind point
-w_k). Round r >= 1 trains w_k masked by the mask that round r-1 computed. After each round
-the next mask is computed from the trained weights (or the weights after `mask_after`
-epochs: early tickets) and saved *before* the round's metrics, so a finished round always
-has its successor's mask on disk. Controls train every level r >= 1 again:
-"reinit" with the same mask and a new initialization, "random" with a random mask of the
-ticket's per-layer sparsity from w_k.
+Round 0 trains the dense network from its initialization w0 (shared by every experiment
+with the same model, data, training and seed). Round r >= 1 trains w_k masked by mask r,
+where w_k is the rewind point (w0, or the dense run's weights after k iterations). Mask r+1
+comes from round r's trained weights (iterative), or from the dense weights at every level
+(one-shot); with `mask_after` from the weights after that much training instead (early
+tickets). A round's next mask is saved *before* its metrics, so a finished round always has
+its successor's mask on disk. Controls train every level r >= 1 again (see `controls`).
+
+Work is split into items (replicate, branch, round), done level by level. Each item is
+locked while it trains, so several processes (one per core, or a chapter and the command
+line) share one experiment without doing anything twice; a process waits for what another
+holds. Anything not stored (weights; masks of an old or damaged run) is rebuilt: from the
+seed, or by training again, and checked against the digests the store recorded.
 """
 import inspect
+import sys
 import time
 
 import keras
 import numpy as np
 
+from lthkit import _io, durations
+from lthkit._errors import LthkitError, bad_param
 from lthkit.models import get_builder
 from lthkit.progress import bar
-from lthkit.pruning import (get_masks, get_prunable_weights, kinds, prunable_in, prune,
-                            random_masks_like, remaining, restore, set_masks, snapshot)
+from lthkit.pruning import (get_masks, kernel_weights, kinds, layer_shapes, mask_counts,
+                            prune, restore, set_masks, snapshot)
+from lthkit.search.controls import CONTROLS, Level
 from lthkit.search.train import Trainer
-from lthkit.store import derived_seed, load_arrays, save_arrays, save_json
-from lthkit.store.identity import experiment_hash
+from lthkit.store import ResultStore
+from lthkit.store.identity import FORMAT, dense_hash, derived_seed, experiment_hash
+from lthkit.store.masks import load_masks, masks_digest, save_masks
+from lthkit.store.store import MAIN, expected_counts
+
+POLL_SECONDS = 2.0
+COMPARED = ("test_accuracy", "early_stop_test_accuracy", "early_stop_iteration", "val_loss")
 
 
-def load_data(exp):
+def dataset_for(exp):
+    """Load the experiment's dataset (see `lthkit.data.load_dataset`)."""
     from lthkit.data import load_dataset
     d = exp.data
     return load_dataset(d.name, validation=d.validation, seed=d.seed, n_train=d.n_train,
                         n_test=d.n_test, **d.kwargs)
 
 
-def build(exp, data):
+def model_for(exp, data):
     """Build `exp.model`, filling input shape, classes and vocabulary from the data."""
     builder = get_builder(exp.model.name)
     params = inspect.signature(builder).parameters
@@ -48,59 +64,83 @@ def build(exp, data):
 def initial_weights(exp, data, seed):
     """The weights a fresh model gets from `seed` (built once, copied, discarded)."""
     keras.utils.set_random_seed(seed)
-    template = build(exp, data)
+    template = model_for(exp, data)
     weights = snapshot(template)
     del template
     return weights
 
 
 def _mask_record(masks):
-    counts, sizes = remaining(masks)
+    counts, sizes = mask_counts(masks)
     return {"remaining": counts, "sizes": sizes,
-            "remaining_fraction": counts["total"] / sizes["total"]}
+            "remaining_fraction": counts["total"] / sizes["total"],
+            "mask_sha256": masks_digest(masks)}
+
+
+def _at_name(iterations):
+    """The name of the dense run's weights after `iterations` (0: the initialization)."""
+    return f"at-{iterations}it" if iterations else "init"
 
 
 class TicketSearch:
-    """Run (or resume) an `Experiment` into a `ResultStore`.
-
-    `data` can be passed to reuse a loaded dataset; otherwise it is loaded on demand, and not
-    at all when every round is already stored.
-    """
+    """Runs (or resumes) one `Experiment` against a `ResultStore`."""
 
     def __init__(self, exp, store, data=None, quiet=False, replicates=None):
         self.exp, self.store, self.data, self.quiet = exp, store, data, quiet
-        # A subset of replicate ids lets several processes share one run (one per core).
-        self.replicates = list(range(exp.search.replicates) if replicates is None
-                               else replicates)
+        n = exp.search.replicates
+        if replicates is None:
+            replicates = range(n)
+        replicates = list(replicates)
+        for rep in replicates:
+            if isinstance(rep, bool) or not isinstance(rep, int) or not 0 <= rep < n:
+                raise bad_param("only_replicate", rep,
+                                f"a replicate id from 0 to {n - 1} (the experiment has {n})")
+        self.replicates = replicates
         self.model = self.trainer = None
+        self._locks = {}
+        self._said_waiting = False
 
-    # -- setup ---------------------------------------------------------------------------
+    # -- setup -----------------------------------------------------------------------------
     def _setup(self):
         if self.data is None:
-            self.data = load_data(self.exp)
+            self.data = dataset_for(self.exp)
         if self.model is None:
             keras.utils.set_random_seed(self.exp.search.seed)
-            self.model = build(self.exp, self.data)
+            self.model = model_for(self.exp, self.data)
             self.trainer = Trainer(self.model, self.data, self.exp.train, quiet=self.quiet)
             self.kinds = kinds(self.model)
+            self.layers = layer_shapes(self.model)
+            info = getattr(self.data, "info", None)
+            self.store.record(self.exp, layers=self.layers,
+                              **({"data_info": info.to_dict()} if info is not None else {}))
+            s, total = self.exp.search, self.trainer.iterations
+            self.rewind_at = self._iterations(s.rewind, "rewind")
+            self.mask_at = None if s.mask_after is None else self._iterations(s.mask_after,
+                                                                              "mask_after")
 
-    def _iterations(self, amount, unit):
-        return amount * self.trainer.steps_per_epoch if unit == "epoch" else amount
-
-    @property
-    def rewind_iteration(self):
-        return self._iterations(self.exp.search.rewind, self.exp.search.rewind_unit)
-
-    @property
-    def mask_iteration(self):
-        s = self.exp.search
-        return None if s.mask_after is None else self._iterations(s.mask_after, "epoch")
+    def _iterations(self, value, name):
+        it = durations.to_iterations(value, self.trainer.steps_per_epoch, name)
+        if it > self.trainer.iterations:
+            raise bad_param(name, value, f"at most the training length {self.exp.train.training}"
+                                         f" ({self.trainer.iterations} iterations)")
+        return it
 
     def _seeds(self, rep):
         s = self.exp.search
         return s.seed + rep, s.seed + 1000 + rep
 
-    # -- running -------------------------------------------------------------------------
+    def _lock(self, *parts):
+        key = tuple(str(p) for p in parts)
+        if key not in self._locks:
+            self._locks[key] = self.store.lock(*key)
+        return self._locks[key]
+
+    def _item_lock(self, rep, branch, r):
+        if r == 0:
+            return self._lock("dense", self.store.dense_dir(self.exp), rep)
+        return self._lock(self.store.experiment_dir(self.exp), rep, branch, r)
+
+    # -- running -----------------------------------------------------------------------------
     def run(self):
         """Train whatever is missing; return the tidy results table.
 
@@ -108,115 +148,348 @@ class TicketSearch:
         interrupted long run has usable replicates for every level it reached.
         """
         self.store.register(self.exp)
+        self.store.check(self.exp)
         todo = [t for t in self.store.missing(self.exp) if t[0] in self.replicates]
         if todo:
             self._setup()
-            label = self.exp.name or self.exp.model.name
-            with bar(len(todo), label, quiet=self.quiet, unit="round") as outer:
-                reps = self.replicates
-                for r in range(self.exp.search.rounds + 1):
-                    for rep in reps:
-                        if not self.store.done(self.exp, rep, "main", r):
-                            self._main_round(rep, r, outer)
-                    for control in self.exp.search.controls if r >= 1 else ():
-                        for rep in reps:
-                            if not self.store.done(self.exp, rep, control, r):
-                                self._control_round(rep, r, control, outer)
+            order = {b: i for i, b in enumerate((MAIN,) + self.exp.search.controls)}
+            todo.sort(key=lambda t: (t[2], order[t[1]], t[0]))
+            with bar(len(todo), self.exp.label, quiet=self.quiet, unit="round") as outer:
+                self._work(todo, outer)
         return self.store.table(self.exp)
 
-    def _init(self, rep):
-        """The replicate's initialization (created on first use) and its round-0 mask."""
-        rdir = self.store.replicate_dir(self.exp, rep)
-        if not (rdir / "init.npz").exists():
-            save_arrays(rdir / "init.npz",
-                        initial_weights(self.exp, self.data, self._seeds(rep)[0]))
-        init = load_arrays(rdir / "init.npz")
-        first = self.store.round_dir(self.exp, rep, "main", 0) / "mask.npz"
-        if not first.exists():
-            save_arrays(first, {k: np.ones_like(m) for k, m in get_masks(self.model).items()})
-        return init
+    def rebuild_masks(self):
+        """Rebuild every ticket mask a stored run lacks (its rounds trained again, each
+        checked against its stored metrics). Returns how many masks were rebuilt."""
+        self.store.register(self.exp)
+        self.store.check(self.exp)
+        wanted = [(rep, r) for rep in self.replicates
+                  for r in range(1, self.exp.search.rounds + 2)
+                  if self.store.done(self.exp, rep, MAIN, r - 1)
+                  and not self.store.mask_path(self.exp, rep, MAIN, r).exists()]
+        if not wanted:
+            return 0
+        self._setup()
+        with bar(len(wanted), f"{self.exp.label} masks", quiet=self.quiet, unit="mask") as b:
+            for rep, r in wanted:
+                with self._item_lock(rep, MAIN, r):
+                    self._masks(rep, r)
+                b.update(1)
+        return len(wanted)
 
-    def _rewind_weights(self, rep, init):
-        path = self.store.replicate_dir(self.exp, rep) / "rewind.npz"
-        return load_arrays(path) if path.exists() else init
+    def _ready(self, rep, branch, r):
+        done = self.store.done
+        if branch == MAIN:
+            return r == 0 or done(self.exp, rep, MAIN, r - 1)
+        return done(self.exp, rep, MAIN, r - 1) and (r == 1 or done(self.exp, rep, branch, r - 1))
 
+    def _work(self, pending, outer):
+        from filelock import Timeout
+        while pending:
+            for item in pending:
+                if self.store.done(self.exp, *item):
+                    pending.remove(item)
+                    outer.update(1)
+                    break
+                if not self._ready(*item):
+                    continue
+                lock = self._item_lock(*item)
+                try:
+                    lock.acquire(timeout=0)
+                except Timeout:
+                    continue
+                try:
+                    if not self.store.done(self.exp, *item):
+                        self._do(*item)
+                finally:
+                    lock.release()
+                pending.remove(item)
+                outer.update(1)
+                rep, branch, r = item
+                m = self.store.metrics(self.exp, rep, branch, r) or {}
+                if m:
+                    outer.set_postfix(rep=rep, round=r, branch=branch,
+                                      remaining=f"{100 * m['remaining_fraction']:.1f}%",
+                                      acc=f"{m['early_stop_test_accuracy']:.4f}", refresh=False)
+                break
+            else:
+                if not self._said_waiting:
+                    print(f"{self.exp.label}: waiting for rounds another process is training",
+                          file=sys.stderr, flush=True)
+                    self._said_waiting = True
+                time.sleep(POLL_SECONDS)
+
+    def _do(self, rep, branch, r):
+        if branch == MAIN and r == 0:
+            self._dense_round(rep)
+        elif branch == MAIN:
+            self._main_round(rep, r)
+        else:
+            self._control_round(rep, branch, r)
+
+    # -- weights of the dense round ------------------------------------------------------------
+    def _digests(self, rep):
+        path = self.store.dense_replicate_dir(self.exp, rep) / "digests.json"
+        return path, self.store.read_json(path) or {}
+
+    def _keep(self, rep, name, weights):
+        """Save weights of the dense round locally and check or record their digest."""
+        digest = _io.arrays_digest(weights)
+        path, digests = self._digests(rep)
+        if name in digests and digests[name] != digest:
+            raise LthkitError(
+                f"{self.store.weights_path(self.exp, rep, name)}: the weights rebuilt here differ "
+                f"from the ones this run was trained with (sha256 {digest[:12]} vs recorded "
+                f"{digests[name][:12]}). Another machine or library version computes them "
+                "differently; resume the run where it started, or start a new store.")
+        if name not in digests:
+            _io.save_json(path, {**digests, name: digest})
+        _io.save_npz(self.store.weights_path(self.exp, rep, name), weights)
+        return weights
+
+    def _stored_weights(self, rep, name):
+        path = self.store.weights_path(self.exp, rep, name)
+        if not path.exists():
+            return None
+        try:
+            weights = _io.load_npz(path)
+        except _io.DamagedFile as err:
+            _io.quarantine(path, err.reason)
+            return None
+        recorded = self._digests(rep)[1].get(name)
+        if recorded and recorded != _io.arrays_digest(weights):
+            _io.quarantine(path, "its digest is not the one recorded for it")
+            return None
+        return weights
+
+    def _dense_weights(self, rep, name):
+        """"init", "trained" or "at-<k>it" of the dense round: stored, or rebuilt."""
+        weights = self._stored_weights(rep, name)
+        if weights is not None:
+            return weights
+        with self._lock("dense", self.store.dense_dir(self.exp), rep):
+            weights = self._stored_weights(rep, name)
+            if weights is not None:
+                return weights
+            if name == "init":
+                return self._keep(rep, "init", initial_weights(self.exp, self.data,
+                                                               self._seeds(rep)[0]))
+            if name == "trained":
+                self._dense_round(rep, replay=True)
+                return self._stored_weights(rep, "trained")
+            at = int(name[len("at-"):-len("it")])
+            set_masks(self.model, self._ones())
+            restore(self.model, self._dense_weights(rep, "init"))
+            weights = self.trainer.advance(self._seeds(rep)[1], at,
+                                           f"rep {rep} dense weights after {at} it")
+            return self._keep(rep, name, weights)
+
+    def _ones(self):
+        return {k: np.ones(v["shape"], dtype=bool) for k, v in self.layers.items()}
+
+    def _rewind_weights(self, rep):
+        return self._dense_weights(rep, _at_name(self.rewind_at))
+
+    def _dense_scores(self, rep):
+        """The weights masks are scored on at round 0: trained, or after `mask_after`."""
+        name = "trained" if self.mask_at is None else _at_name(self.mask_at)
+        return kernel_weights(self.model, self._dense_weights(rep, name))
+
+    # -- rounds ---------------------------------------------------------------------------
     def _train(self, weights, masks, data_seed, snapshot_at, desc):
         set_masks(self.model, masks)  # first: restore() zeroes what the current masks prune
         restore(self.model, weights)
         return self.trainer.train(data_seed, snapshot_at=snapshot_at, desc=desc)
 
-    def _main_round(self, rep, r, outer):
-        exp, store, s = self.exp, self.store, self.exp.search
-        init, data_seed = self._init(rep), self._seeds(rep)[1]
-        rd = store.round_dir(exp, rep, "main", r)
-        masks = load_arrays(rd / "mask.npz")
-        k, mask_at = self.rewind_iteration, self.mask_iteration
-        snap_at = {k} if (r == 0 and k > 0) else set()
-        if mask_at is not None:
-            snap_at.add(mask_at)
-        start_weights = init if r == 0 else self._rewind_weights(rep, init)
-        metrics, snaps = self._train(start_weights, masks, data_seed, snap_at,
-                                     f"rep {rep} round {r} main")
-        if r == 0 and k > 0:
-            save_arrays(store.replicate_dir(exp, rep) / "rewind.npz", snaps[k])
-        if mask_at is None:
-            scored = get_prunable_weights(self.model)
-        else:
-            scored = prunable_in(self.model, snaps[mask_at])
-        if s.mode == "oneshot":
-            if r == 0:
-                save_arrays(rd / "scored.npz", scored)
-            scored = load_arrays(store.round_dir(exp, rep, "main", 0) / "scored.npz")
-        init_prunable = prunable_in(self.model, init)
-        next_masks = prune(scored, masks, exp.prune.rates, kinds=self.kinds,
-                           criterion=exp.prune.criterion, strategy=exp.prune.strategy,
-                           init_weights=init_prunable,
-                           seed=derived_seed(s.seed, rep, r, "criterion"))
-        save_arrays(store.round_dir(exp, rep, "main", r + 1) / "mask.npz", next_masks)
-        self._finish(rd, metrics, masks, rep, r, "main", init_seed=self._seeds(rep)[0],
-                     data_seed=data_seed, outer=outer)
-
-    def _control_round(self, rep, r, control, outer):
-        exp, store, s = self.exp, self.store, self.exp.search
+    def _record(self, rep, branch, r, masks, metrics, **extra):
         init_seed, data_seed = self._seeds(rep)
-        ticket = load_arrays(store.round_dir(exp, rep, "main", r) / "mask.npz")
-        rd = store.round_dir(exp, rep, control, r)
-        if control == "reinit":
-            init_seed = derived_seed(s.seed, rep, r, "reinit")
-            weights, masks = initial_weights(exp, self.data, init_seed), ticket
-        else:
-            previous = (store.round_dir(exp, rep, "random", r - 1) / "mask.npz")
-            previous = (load_arrays(previous) if r > 1 else
-                        {key: np.ones_like(m) for key, m in ticket.items()})
-            if not (rd / "mask.npz").exists():
-                save_arrays(rd / "mask.npz", random_masks_like(
-                    ticket, previous, derived_seed(s.seed, rep, r, "random")))
-            masks = load_arrays(rd / "mask.npz")
-            weights = self._rewind_weights(rep, self._init(rep))
-        metrics, _ = self._train(weights, masks, data_seed, set(),
-                                 f"rep {rep} round {r} {control}")
-        self._finish(rd, metrics, masks, rep, r, control, init_seed=init_seed,
-                     data_seed=data_seed, outer=outer)
+        return {"format": FORMAT, "experiment": experiment_hash(self.exp),
+                "dense": dense_hash(self.exp), "replicate": rep, "round": r, "branch": branch,
+                "init_seed": init_seed, "data_seed": data_seed,
+                "backend": keras.backend.backend(), "finished": time.time(),
+                **extra, **_mask_record(masks), **metrics}
 
-    def _finish(self, rd, metrics, masks, rep, r, branch, init_seed, data_seed, outer):
-        record = {"experiment": experiment_hash(self.exp), "replicate": rep, "round": r,
-                  "branch": branch, "init_seed": init_seed, "data_seed": data_seed,
-                  "backend": keras.backend.backend(), "finished": time.time(),
-                  **_mask_record(masks), **metrics}
-        save_json(rd / "metrics.json", record)
-        outer.update(1)
-        outer.set_postfix(rep=rep, round=r, branch=branch,
-                          remaining=f"{100 * record['remaining_fraction']:.1f}%",
-                          acc=f"{record['early_stop_test_accuracy']:.4f}", refresh=False)
+    def _compare_replay(self, path, stored, fresh):
+        differ = [k for k in COMPARED if stored.get(k) != fresh.get(k)]
+        if differ:
+            import warnings
+            warnings.warn(f"lthkit: training the round of {path} again gave other numbers "
+                          f"({', '.join(f'{k}: {stored.get(k)} vs {fresh.get(k)}' for k in differ)})"
+                          "; masks rebuilt from it may differ from the ones the stored rounds "
+                          "used", _io.LthkitWarning, stacklevel=3)
+
+    def _dense_round(self, rep, replay=False):
+        """Train round 0 (or train it again to rebuild its weights: `replay`)."""
+        init = self._dense_weights(rep, "init")
+        ones = self._ones()
+        snap_at = {k for k in (self.rewind_at, self.mask_at) if k}
+        metrics, snaps = self._train(init, ones, self._seeds(rep)[1], snap_at,
+                                     f"rep {rep} round 0 main (dense)")
+        self._keep(rep, "trained", snapshot(self.model))
+        for k, weights in snaps.items():
+            self._keep(rep, _at_name(k), weights)
+        path = self.store.metrics_path(self.exp, rep, MAIN, 0)
+        record = self._record(rep, MAIN, 0, ones, metrics)
+        stored = self.store.metrics(self.exp, rep, MAIN, 0)
+        if stored is not None:
+            self._compare_replay(path, stored, record)
+        elif not replay or not path.exists():
+            _io.save_json(path, record)
+
+    def _next_masks(self, rep, r, scores, masks):
+        """Mask r + 1 from `scores` and mask r (the experiment's pruning settings)."""
+        p, s = self.exp.prune, self.exp.search
+        init = kernel_weights(self.model, self._dense_weights(rep, "init")) \
+            if p.criterion in ("init_magnitude", "movement") else None
+        return prune(scores, masks, p.rates, kinds=self.kinds, criterion=p.criterion,
+                     strategy=p.strategy, init_weights=init,
+                     seed=derived_seed(s.seed, rep, r, "criterion"))
+
+    def _masks(self, rep, r):
+        """The ticket's mask of level r: stored (and checked), or rebuilt."""
+        if r == 0:
+            return self._ones()
+        masks = self.store.masks(self.exp, rep, MAIN, r)
+        if masks is not None:
+            return masks
+        if r == 1 or self.exp.search.mode == "oneshot":
+            masks = self._next_masks(rep, r - 1, self._dense_scores(rep), self._masks(rep, r - 1))
+            self._save_mask(rep, r, masks)
+        else:
+            self._main_round(rep, r - 1, replay=True)
+            masks = self.store.masks(self.exp, rep, MAIN, r)
+        return masks
+
+    def _save_mask(self, rep, r, masks):
+        """Save main mask r; if one is stored and differs, what was built on it is stale."""
+        path = self.store.mask_path(self.exp, rep, MAIN, r)
+        if path.exists():
+            try:
+                same = masks_digest(load_masks(path)) == masks_digest(masks)
+            except _io.DamagedFile:
+                same = False
+            if same:
+                return
+            self._invalidate(rep, r, "its mask was rebuilt and differs from the stored one")
+        m = self.store.metrics(self.exp, rep, MAIN, r)
+        if m is not None and m.get("mask_sha256") not in (None, masks_digest(masks)):
+            self._invalidate(rep, r, "it was trained with a mask that differs from the rebuilt one")
+        save_masks(path, masks)
+
+    def _invalidate(self, rep, r, reason):
+        """Move aside main rounds >= r and controls that train the ticket's masks."""
+        for branch in (MAIN,) + self.exp.search.controls:
+            for q in range(r, self.exp.search.rounds + 2):
+                for path in (self.store.metrics_path(self.exp, rep, branch, q),
+                             self.store.mask_path(self.exp, rep, branch, q)):
+                    if path.exists() and (branch == MAIN or self._uses_ticket_masks(path)):
+                        _io.quarantine(path, reason)
+
+    def _uses_ticket_masks(self, path):
+        if path.name == "mask.npz":
+            return False
+        m = self.store.read_json(path) or {}
+        return m.get("masks_from", MAIN) == MAIN
+
+    def _main_round(self, rep, r, replay=False):
+        """Train level r of the ticket (or train it again to rebuild mask r + 1)."""
+        masks = self._masks(rep, r)
+        iterative = self.exp.search.mode == "iterative"
+        snap_at = {self.mask_at} if (self.mask_at is not None and iterative) else set()
+        metrics, snaps = self._train(self._rewind_weights(rep), masks, self._seeds(rep)[1],
+                                     snap_at, f"rep {rep} round {r} main")
+        if self.exp.search.mode == "iterative":
+            scores = (kernel_weights(self.model) if self.mask_at is None
+                      else kernel_weights(self.model, snaps[self.mask_at]))
+            self._save_mask(rep, r + 1, self._next_masks(rep, r, scores, masks))
+        path = self.store.metrics_path(self.exp, rep, MAIN, r)
+        record = self._record(rep, MAIN, r, masks, metrics)
+        stored = self.store.metrics(self.exp, rep, MAIN, r)
+        if stored is not None:
+            self._compare_replay(path, stored, record)
+        else:
+            _io.save_json(path, record)
+
+    # -- controls ---------------------------------------------------------------------------
+    def _ticket_counts(self, rep, r):
+        path = self.store.mask_path(self.exp, rep, MAIN, r)
+        if path.exists():
+            masks = self.store.masks(self.exp, rep, MAIN, r)
+            if masks is not None:
+                return {k: int(m.sum()) for k, m in masks.items()}
+        m = self.store.metrics(self.exp, rep, MAIN, r)
+        if m is not None:
+            return {k: v for k, v in m["remaining"].items() if k != "total"}
+        counts = expected_counts(self.exp, self.layers, r)
+        return counts or {k: int(m.sum()) for k, m in self._masks(rep, r).items()}
+
+    def _level(self, rep, control, r):
+        cache = {}
+
+        def ticket_masks():
+            if "masks" not in cache:
+                cache["masks"] = self._masks(rep, r)
+            return cache["masks"]
+
+        paths = {key: w.path for key, (_, w, _) in _masked(self.model).items()}
+        level = Level(round=r, replicate=rep, seed=derived_seed(self.exp.search.seed, rep, r,
+                                                                control),
+                      kinds=self.kinds, ticket_counts=self._ticket_counts(rep, r),
+                      previous_masks=self._control_masks(rep, control, r - 1),
+                      rewind_weights=self._rewind_weights(rep), _ticket_masks=ticket_masks,
+                      _fresh_weights=lambda seed: initial_weights(self.exp, self.data, seed),
+                      _paths=paths)
+        return level, cache
+
+    def _control(self, rep, control, r):
+        """(weights, masks, own): what control `control` trains at level r."""
+        level, cache = self._level(rep, control, r)
+        weights, masks = CONTROLS[control].make(level)
+        own = masks is not cache.get("masks")
+        return weights, {k: np.asarray(m, dtype=bool) for k, m in masks.items()}, own, level
+
+    def _control_masks(self, rep, control, r):
+        """The masks control `control` trained at level r (its own, the ticket's, or rebuilt)."""
+        if r == 0:
+            return self._ones()
+        path = self.store.mask_path(self.exp, rep, control, r)
+        if path.exists():
+            masks = self.store.masks(self.exp, rep, control, r)
+            if masks is not None:
+                return masks
+        m = self.store.metrics(self.exp, rep, control, r)
+        if m is not None and m.get("masks_from", MAIN) == MAIN:
+            return self._masks(rep, r)
+        _, masks, own, _ = self._control(rep, control, r)
+        if own:
+            save_masks(path, masks)
+        return masks
+
+    def _control_round(self, rep, control, r):
+        weights, masks, own, level = self._control(rep, control, r)
+        if own:
+            save_masks(self.store.mask_path(self.exp, rep, control, r), masks)
+        metrics, _ = self._train(weights, masks, self._seeds(rep)[1], set(),
+                                 f"rep {rep} round {r} {control}")
+        record = self._record(rep, control, r, masks, metrics, control_seed=level.seed,
+                              masks_from="own" if own else MAIN)
+        _io.save_json(self.store.metrics_path(self.exp, rep, control, r), record)
+
+
+def _masked(model):
+    from lthkit.pruning import masked_variables
+    return masked_variables(model)
 
 
 def run_search(exp, store=None, data=None, quiet=False, replicates=None):
     """Run or resume `exp`; returns the tidy results table (pandas DataFrame).
 
     `replicates` (ids) restricts this call to some replicates, e.g. to run them in
-    parallel processes; the table holds whatever the store has.
+    parallel processes; the table holds whatever the store has. Without `store`, results go
+    to the user's cache (the book's chapters pass the store of their profile).
     """
     if store is None:
-        from lthkit.store import default_store
-        store = default_store()
+        import platformdirs
+        from pathlib import Path
+        store = ResultStore(Path(platformdirs.user_cache_dir("lthkit")) / "results")
     return TicketSearch(exp, store, data=data, quiet=quiet, replicates=replicates).run()

@@ -5,23 +5,38 @@ after each chunk the model is evaluated on the validation and test sets. The ear
 point of [FC19] is the evaluation with the lowest validation loss; the test accuracy there
 and at the end are both reported. Weights can be snapshotted at given iterations (late
 rewinding, early tickets).
+
+Batches are addressed by global step, so a round split into chunks, interrupted or replayed
+sees exactly the data order of an unbroken one. With `batching="bucket"` (text), each batch
+holds texts of similar length and is cut to its longest text, so little of the compute goes
+to padding; the model must ignore padding (the text CNN does).
 """
+import math
 import os
 import time
 
 import keras
 import numpy as np
 
+from lthkit import durations
+from lthkit._errors import bad_param
 from lthkit.progress import bar
 from lthkit.pruning.masks import enforce_masks, snapshot
+
+POOL_BATCHES = 100  # bucketing sorts pools of this many batches by length (torchtext's default)
+LENGTH_STEP = 16  # bucketed batches are cut to a multiple of this: few shapes to compile
+
+
+def text_lengths(x):
+    """Tokens before the padding of each row (padding is id 0 at the end)."""
+    return np.count_nonzero(x, axis=1)
 
 
 class BatchStream(keras.utils.PyDataset):
     """Batches of a seeded shuffle, reshuffled every epoch, addressed by global step.
 
-    Batch t is the same whatever chunk asks for it, so a run split into chunks (or resumed)
-    sees exactly the data order of an unbroken run. The last partial batch of an epoch is
-    dropped, so every batch has the same shape.
+    Batch t is the same whatever chunk asks for it. The last partial batch of an epoch is
+    dropped, so every batch has the same number of examples.
     """
 
     def __init__(self, x, y, batch_size, seed, start, steps):
@@ -30,21 +45,77 @@ class BatchStream(keras.utils.PyDataset):
         self.start, self.steps = start, steps
         self.per_epoch = len(x) // batch_size
         if self.per_epoch == 0:
-            from lthkit._errors import bad_param
             raise bad_param("batch_size", batch_size, f"at most the {len(x)} training examples")
-        self._perm_epoch, self._perm = None, None
+        self._plan_epoch, self._plan = None, None
 
     def __len__(self):
         return self.steps
 
-    def __getitem__(self, i):
-        t = self.start + i
+    def epoch_plan(self, epoch):
+        """The example indices of every batch of `epoch`, shape (per_epoch, batch_size)."""
+        perm = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
+        return perm[:self.per_epoch * self.batch_size].reshape(self.per_epoch, self.batch_size)
+
+    def batch_indices(self, t):
         epoch, j = divmod(t, self.per_epoch)
-        if epoch != self._perm_epoch:
-            self._perm = np.random.default_rng([self.seed, epoch]).permutation(len(self.x))
-            self._perm_epoch = epoch
-        idx = self._perm[j * self.batch_size:(j + 1) * self.batch_size]
+        if epoch != self._plan_epoch:
+            self._plan, self._plan_epoch = self.epoch_plan(epoch), epoch
+        return self._plan[j]
+
+    def __getitem__(self, i):
+        idx = self.batch_indices(self.start + i)
         return self.x[idx], self.y[idx]
+
+
+class BucketStream(BatchStream):
+    """Like `BatchStream`, but each batch holds texts of similar length, cut to its longest.
+
+    Each epoch: a seeded permutation, cut into pools of `POOL_BATCHES` batches; each pool
+    sorted by length and cut into batches; the batches shuffled (torchtext's BucketIterator).
+    """
+
+    def __init__(self, x, y, batch_size, seed, start, steps, lengths):
+        super().__init__(x, y, batch_size, seed, start, steps)
+        self.lengths = lengths
+
+    def epoch_plan(self, epoch):
+        rng = np.random.default_rng([self.seed, epoch])
+        perm = rng.permutation(len(self.x))
+        pool = POOL_BATCHES * self.batch_size
+        order = np.concatenate([p[np.argsort(self.lengths[p], kind="stable")]
+                                for p in np.split(perm, range(pool, len(perm), pool))])
+        batches = order[:self.per_epoch * self.batch_size].reshape(self.per_epoch,
+                                                                   self.batch_size)
+        return batches[rng.permutation(self.per_epoch)]
+
+    def __getitem__(self, i):
+        idx = self.batch_indices(self.start + i)
+        width = cut_width(self.lengths[idx].max(), self.x.shape[1])
+        return self.x[idx, :width], self.y[idx]
+
+
+def cut_width(longest, max_len):
+    """A batch's width: its longest text rounded up to `LENGTH_STEP` (at most max_len)."""
+    return int(min(max_len, max(LENGTH_STEP, math.ceil(longest / LENGTH_STEP) * LENGTH_STEP)))
+
+
+class EvalStream(keras.utils.PyDataset):
+    """An evaluation set in batches of similar length (order does not change the metrics)."""
+
+    def __init__(self, x, y, batch_size):
+        super().__init__()
+        lengths = text_lengths(x)
+        order = np.argsort(lengths, kind="stable")
+        self.batches = [order[i:i + batch_size] for i in range(0, len(x), batch_size)]
+        self.x, self.y, self.lengths = x, y, lengths
+
+    def __len__(self):
+        return len(self.batches)
+
+    def __getitem__(self, i):
+        idx = self.batches[i]
+        width = cut_width(self.lengths[idx].max(), self.x.shape[1])
+        return self.x[idx, :width], self.y[idx]
 
 
 def loss_and_metric(model):
@@ -60,16 +131,6 @@ def make_optimizer(hp):
     if hp.optimizer == "adam":
         return keras.optimizers.Adam(hp.learning_rate)
     return keras.optimizers.SGD(hp.learning_rate, momentum=0.9)
-
-
-def total_iterations(hp, n_train):
-    if hp.iterations is not None:
-        return hp.iterations
-    return hp.epochs * (n_train // hp.batch_size)
-
-
-def eval_interval(hp, n_train):
-    return hp.eval_every or max(n_train // hp.batch_size, 1)
 
 
 class Trainer:
@@ -90,18 +151,60 @@ class Trainer:
         self.optimizer.build(model.trainable_variables)
         self._fresh_state = [np.array(v.numpy()) for v in self.optimizer.variables]
         n = len(data.x_train)
-        self.iterations = total_iterations(hp, n)
-        self.every = eval_interval(hp, n)
         self.steps_per_epoch = n // hp.batch_size
+        if self.steps_per_epoch == 0:
+            raise bad_param("batch_size", hp.batch_size, f"at most the {n} training examples")
+        self.iterations = durations.to_iterations(hp.training, self.steps_per_epoch)
+        self.every = durations.to_iterations(hp.eval_every, self.steps_per_epoch)
+        self.bucket = hp.batching == "bucket"
+        self.lengths = text_lengths(data.x_train) if self.bucket else None
 
     def reset_optimizer(self):
         for v, value in zip(self.optimizer.variables, self._fresh_state):
             v.assign(value)
 
+    def stream(self, data_seed, start, steps):
+        d = self.data
+        if self.bucket:
+            return BucketStream(d.x_train, d.y_train, self.hp.batch_size, data_seed, start,
+                                steps, self.lengths)
+        return BatchStream(d.x_train, d.y_train, self.hp.batch_size, data_seed, start, steps)
+
+    def padded_fraction(self, data_seed, steps=None):
+        """Fraction of the token positions of the training batches that are padding."""
+        steps = steps or self.steps_per_epoch
+        stream = self.stream(data_seed, 0, steps)
+        total = pad = 0
+        for i in range(steps):
+            x, _ = stream[i]
+            total, pad = total + x.size, pad + int(np.count_nonzero(x == 0))
+        return pad / max(total, 1)
+
     def _evaluate(self, x, y):
-        out = self.model.evaluate(x, y, batch_size=self.hp.eval_batch_size, verbose=0,
-                                  return_dict=True)
+        if self.bucket:
+            out = self.model.evaluate(EvalStream(x, y, self.hp.eval_batch_size), verbose=0,
+                                      return_dict=True)
+        else:
+            out = self.model.evaluate(x, y, batch_size=self.hp.eval_batch_size, verbose=0,
+                                      return_dict=True)
         return float(out["loss"]), float(out["accuracy"])
+
+    def advance(self, data_seed, iterations, desc="advancing"):
+        """Train `iterations` steps from the current weights with a fresh optimizer, without
+        evaluating: the weights a round reaches after that many iterations, bit for bit."""
+        self.reset_optimizer()
+        done = 0
+        with bar(iterations, desc, quiet=self.quiet, leave=False, unit="it") as pbar:
+            # The same chunk boundaries as `train`, so the arithmetic is the same.
+            evals = sorted(set(range(self.every, self.iterations + 1, self.every))
+                           | {self.iterations, iterations})
+            for stop in (s for s in evals if s <= iterations):
+                self.model.fit(self.stream(data_seed, done, stop - done), epochs=1, verbose=0,
+                               shuffle=False)
+                pbar.update(stop - done)
+                done = stop
+        enforce_masks(self.model)
+        return snapshot(self.model)
 
     def train(self, data_seed, snapshot_at=(), desc="training"):
         """Train one round from the model's current weights.
@@ -111,23 +214,22 @@ class Trainer:
         after that many iterations (0 = before training).
         """
         self.reset_optimizer()
-        d, total, start = self.data, self.iterations, time.perf_counter()
+        total, start = self.iterations, time.perf_counter()
         evals = set(range(self.every, total + 1, self.every)) | {total}
         snaps = {int(s) for s in snapshot_at}
         too_late = [s for s in snaps if s > total]
         if too_late:
-            from lthkit._errors import bad_param
-            raise bad_param("rewind/mask_after", too_late[0],
+            raise bad_param("rewind/mask_after", f"{too_late[0]}it",
                             f"at most the {total} iterations of a round")
         snapshots = {0: snapshot(self.model)} if 0 in snaps else {}
         curves = {k: [] for k in ("iteration", "train_loss", "val_loss", "val_accuracy",
                                   "test_loss", "test_accuracy")}
         done = 0
+        d = self.data
         with bar(total, desc, quiet=self.quiet, leave=False, unit="it") as pbar:
             for stop in sorted(evals | (snaps - {0})):
-                stream = BatchStream(d.x_train, d.y_train, self.hp.batch_size, data_seed,
-                                     start=done, steps=stop - done)
-                history = self.model.fit(stream, epochs=1, verbose=0, shuffle=False)
+                history = self.model.fit(self.stream(data_seed, done, stop - done), epochs=1,
+                                         verbose=0, shuffle=False)
                 pbar.update(stop - done)
                 done = stop
                 if stop in snaps:

@@ -1,60 +1,43 @@
-"""The result store: one folder per experiment / replicate / branch / round.
+"""The result store: what a ticket search has done, on disk, resumable and checkable.
 
-    <root>/<name>-<hash>/experiment.json          the full configuration
-    <root>/<name>-<hash>/replicate-0/init.npz      weights at initialization
-    <root>/<name>-<hash>/replicate-0/rewind.npz    weights the tickets rewind to (k > 0)
-    <root>/<name>-<hash>/replicate-0/main/round-03/mask.npz      the mask trained in round 3
-    <root>/<name>-<hash>/replicate-0/main/round-03/metrics.json  its metrics (written last)
-    .../replicate-0/reinit/round-03/...   random reinitialization control
-    .../replicate-0/random/round-03/...   random pruning control
+Layout (format 2)::
 
-Every file is written to a temporary name and renamed into place, so a run killed at any
-moment leaves either the old state or the new one; `metrics.json` marks a round finished.
-Masks and weights are .npz (numpy, no pickle); metrics are JSON. Nothing is pickled.
+    <root>/dense-<model>-<dense hash>/            round 0, shared by every experiment that
+        dense.json                                trains the same dense network
+        replicate-0/metrics.json                  round 0's metrics                  [committed]
+        replicate-0/digests.json                  sha256 of the weights below        [committed]
+        replicate-0/init.npz                      initial weights       (local; rebuilt from the seed)
+        replicate-0/trained.npz                   weights after round 0 (local; rebuilt by training)
+        replicate-0/at-500it.npz                  weights after 500 iterations (rewind points)
+    <root>/<name>-<hash>/experiment.json          the configuration, layer shapes, data info
+        replicate-0/main/round-01/mask.npz        the mask round 1 trains (packed bits) [committed]
+        replicate-0/main/round-01/metrics.json    its metrics, written last: round done [committed]
+        replicate-0/random/round-01/mask.npz      a control's own mask (random pruning)
+        replicate-0/reinit/round-01/metrics.json  a control that trains the ticket's mask
+
+The committed files are enough to resume a run on another machine: weights are rebuilt
+(from the seed, or by training round 0 again) and checked against their digests.
+
+Every file is written atomically (``lthkit._io``). Reading checks what it reads: a file that
+is damaged (cut off, garbage) or wrong (a mask of the wrong shape, count or nesting, or not
+the mask its round recorded) is moved aside with a warning naming it, and the search then
+redoes only what depends on it. Nothing is pickled.
 """
-import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from lthkit.store.identity import experiment_hash
+from lthkit import _io
+from lthkit._errors import LthkitError
+from lthkit.store.identity import (FORMAT, dense_hash, dense_identity, experiment_hash)
+from lthkit.store.masks import check_masks, load_masks, masks_digest
 
-BRANCHES = ("main", "reinit", "random")
-
-
-def _atomic(path, write):
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+MAIN = "main"
 
 
-def save_json(path, obj):
-    _atomic(path, lambda f: f.write(json.dumps(obj, indent=1, sort_keys=True).encode()))
-
-
-def load_json(path):
-    return json.loads(Path(path).read_text())
-
-
-def save_arrays(path, arrays):
-    _atomic(path, lambda f: np.savez_compressed(f, **arrays))
-
-
-def load_arrays(path):
-    with np.load(path, allow_pickle=False) as z:
-        return {k: z[k] for k in z.files}
+def _round_name(r):
+    return f"round-{r:02d}"
 
 
 class ResultStore:
@@ -66,65 +49,224 @@ class ResultStore:
     def __repr__(self):
         return f"ResultStore({str(self.root)!r})"
 
+    # -- paths ----------------------------------------------------------------------------
     def experiment_dir(self, exp):
-        label = exp.name or exp.model.name
-        return self.root / f"{label}-{experiment_hash(exp)}"
+        return self.root / f"{exp.label}-{experiment_hash(exp)}"
 
-    def register(self, exp):
-        """Write experiment.json (once) and return the experiment's folder."""
-        folder = self.experiment_dir(exp)
-        path = folder / "experiment.json"
-        if not path.exists():
-            save_json(path, {"hash": experiment_hash(exp), "experiment": exp.to_dict()})
-        return folder
+    def dense_dir(self, exp):
+        return self.root / f"dense-{exp.model.name}-{dense_hash(exp)}"
 
     def replicate_dir(self, exp, replicate):
         return self.experiment_dir(exp) / f"replicate-{replicate}"
 
+    def dense_replicate_dir(self, exp, replicate):
+        return self.dense_dir(exp) / f"replicate-{replicate}"
+
     def round_dir(self, exp, replicate, branch, round_):
-        return self.replicate_dir(exp, replicate) / branch / f"round-{round_:02d}"
+        if round_ == 0:
+            if branch != MAIN:
+                raise LthkitError(f"round 0 is the dense network: it has no {branch!r} branch")
+            return self.dense_replicate_dir(exp, replicate)
+        return self.replicate_dir(exp, replicate) / branch / _round_name(round_)
+
+    def metrics_path(self, exp, replicate, branch, round_):
+        return self.round_dir(exp, replicate, branch, round_) / "metrics.json"
+
+    def mask_path(self, exp, replicate, branch, round_):
+        return self.round_dir(exp, replicate, branch, round_) / "mask.npz"
+
+    def weights_path(self, exp, replicate, what):
+        """Local weights of the dense round: "init", "trained" or "at-<duration>"."""
+        return self.dense_replicate_dir(exp, replicate) / f"{what}.npz"
+
+    def lock(self, *parts):
+        """A lock shared by every process using this store (file-based; released when the
+        process holding it ends, however it ends)."""
+        from filelock import FileLock
+        folder = self.root / ".locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        return FileLock(folder / f"{_io.digest([str(p) for p in parts], 24)}.lock")
+
+    # -- registration -----------------------------------------------------------------------
+    def register(self, exp):
+        """Write experiment.json and dense.json (once; a damaged one is replaced)."""
+        for path, content in ((self.experiment_dir(exp) / "experiment.json",
+                               {"format": FORMAT, "hash": experiment_hash(exp),
+                                "dense": dense_hash(exp), "experiment": exp.to_dict()}),
+                              (self.dense_dir(exp) / "dense.json",
+                               {"format": FORMAT, "hash": dense_hash(exp),
+                                "dense": dense_identity(exp)})):
+            current = self.read_json(path)
+            if current is None:
+                _io.save_json(path, content)
+            elif current.get("hash") != content["hash"]:
+                raise LthkitError(f"{path} belongs to another experiment (hash "
+                                  f"{current.get('hash')!r}, expected {content['hash']!r}).")
+        return self.experiment_dir(exp)
+
+    def info(self, exp):
+        """experiment.json of `exp` ({} if it was never registered)."""
+        return self.read_json(self.experiment_dir(exp) / "experiment.json") or {}
+
+    def record(self, exp, **fields):
+        """Add fields to experiment.json (layer shapes, data provenance). A field already there
+        must agree: layer shapes that differ mean another model."""
+        path = self.experiment_dir(exp) / "experiment.json"
+        info = self.info(exp) or {"format": FORMAT, "hash": experiment_hash(exp),
+                                  "dense": dense_hash(exp), "experiment": exp.to_dict()}
+        changed = False
+        for key, value in fields.items():
+            if key not in info:
+                info[key], changed = value, True
+            elif key == "layers" and info[key] != value:
+                raise LthkitError(f"{path}: the stored run's layers {_shapes(info[key])} are "
+                                  f"not this model's {_shapes(value)}.")
+        if changed:
+            _io.save_json(path, info)
+        return info
+
+    # -- reading, with damage control --------------------------------------------------------
+    def read_json(self, path):
+        """The JSON at `path`, or None if absent; a damaged file is moved aside (None)."""
+        path = Path(path)
+        if not path.exists():
+            return None
+        try:
+            return _io.load_json(path)
+        except _io.DamagedFile as err:
+            _io.quarantine(path, err.reason, stacklevel=3)
+            return None
+
+    def metrics(self, exp, replicate, branch, round_):
+        """The finished round's metrics, or None (absent, or damaged and moved aside)."""
+        path = self.metrics_path(exp, replicate, branch, round_)
+        m = self.read_json(path)
+        if m is None:
+            return None
+        expected = {"replicate": replicate, "branch": branch, "round": round_}
+        wrong = {k: m.get(k) for k, v in expected.items() if m.get(k) != v}
+        needed = ("remaining", "sizes", "remaining_fraction", "test_accuracy", "curves")
+        if wrong or any(k not in m for k in needed):
+            what = (f"it records {wrong}, not {expected}" if wrong else
+                    "it lacks " + ", ".join(k for k in needed if k not in m))
+            _io.quarantine(path, what, stacklevel=2)
+            return None
+        return m
 
     def done(self, exp, replicate, branch, round_):
-        return (self.round_dir(exp, replicate, branch, round_) / "metrics.json").exists()
+        return self.metrics_path(exp, replicate, branch, round_).exists()
 
+    def layers(self, exp):
+        """{key: {"shape": [...], "kind": ...}} of the model, once the run recorded them."""
+        return self.info(exp).get("layers")
+
+    def masks(self, exp, replicate, branch, round_, check=True):
+        """The masks level `round_` of `branch` trained with, checked; None if not stored.
+
+        A control without masks of its own (random reinitialization) trains the ticket's.
+        Checks: shapes against the model, per-layer counts against the round's pruning
+        schedule, nesting in the previous round's masks, and the digest its round recorded.
+        A mask file that fails is moved aside (and None returned).
+        """
+        layers = self.layers(exp)
+        if round_ == 0:
+            if layers is None:
+                return None
+            return {k: np.ones(v["shape"], dtype=bool) for k, v in layers.items()}
+        path = self.mask_path(exp, replicate, branch, round_)
+        if not path.exists():
+            if branch != MAIN and self.done(exp, replicate, branch, round_):
+                m = self.metrics(exp, replicate, branch, round_) or {}
+                if m.get("masks_from", MAIN) == MAIN:
+                    return self.masks(exp, replicate, MAIN, round_, check)
+            return None
+        try:
+            masks = load_masks(path)
+        except _io.DamagedFile as err:
+            _io.quarantine(path, err.reason, stacklevel=2)
+            return None
+        if check:
+            problem = self.mask_problem(exp, replicate, branch, round_, masks)
+            if problem:
+                _io.quarantine(path, problem, stacklevel=2)
+                return None
+        return masks
+
+    def mask_problem(self, exp, replicate, branch, round_, masks):
+        """Why `masks` cannot be level `round_` of `branch`, or None."""
+        layers = self.layers(exp)
+        if layers is None:
+            return None
+        counts = expected_counts(exp, layers, round_) if branch in (MAIN, "random") else None
+        previous = None
+        if round_ > 1:
+            prev_path = self.mask_path(exp, replicate, branch, round_ - 1)
+            if prev_path.exists():
+                try:
+                    previous = load_masks(prev_path)
+                except _io.DamagedFile:
+                    previous = None
+        problem = check_masks(masks, layers, counts, previous)
+        if problem is None and exp.prune.strategy == "global" and branch in (MAIN, "random"):
+            total = expected_total(exp, layers, round_)
+            kept = sum(int(m.sum()) for m in masks.values())
+            if kept != total:
+                problem = f"it keeps {kept:,} weights where this round keeps {total:,}"
+        if problem is None:
+            m = self.read_json(self.metrics_path(exp, replicate, branch, round_))
+            recorded = (m or {}).get("mask_sha256")
+            if recorded and recorded != masks_digest(masks):
+                problem = "it is not the mask this round was trained with (digest differs)"
+        return problem
+
+    # -- what is done ---------------------------------------------------------------------
     def branch_rounds(self, exp, branch):
         """The (replicate, round) pairs an experiment's settings ask of one branch."""
-        first = 0 if branch == "main" else 1
+        first = 0 if branch == MAIN else 1
         return [(rep, r) for rep in range(exp.search.replicates)
                 for r in range(first, exp.search.rounds + 1)]
 
     def missing(self, exp):
         """(replicate, branch, round) still to train for `exp` as configured."""
-        branches = ("main",) + tuple(exp.search.controls)
+        branches = (MAIN,) + tuple(exp.search.controls)
         return [(rep, b, r) for b in branches for rep, r in self.branch_rounds(exp, b)
                 if not self.done(exp, rep, b, r)]
 
     def complete(self, exp):
         return not self.missing(exp)
 
-    # -- loading --------------------------------------------------------------------------
-    def _metrics_files(self, exp):
-        folder = self.experiment_dir(exp)
-        return sorted(folder.glob("replicate-*/*/round-*/metrics.json"))
+    def check(self, exp):
+        """Read every stored file of `exp` once: damaged or wrong ones are moved aside.
+        Returns the paths moved aside."""
+        before = set(self.root.rglob("*.damaged-*")) if self.root.exists() else set()
+        for rep in range(exp.search.replicates):
+            for branch in (MAIN,) + tuple(exp.search.controls):
+                for r in range(0 if branch == MAIN else 1, exp.search.rounds + 2):
+                    if r <= exp.search.rounds:
+                        self.metrics(exp, rep, branch, r)
+                    if r >= 1 and self.mask_path(exp, rep, branch, r).exists():
+                        self.masks(exp, rep, branch, r)
+            self.read_json(self.dense_replicate_dir(exp, rep) / "digests.json")
+        after = set(self.root.rglob("*.damaged-*")) if self.root.exists() else set()
+        return sorted(after - before)
 
+    # -- tidy tables --------------------------------------------------------------------------
     def load_metrics(self, exp):
         """The stored metrics of the rounds `exp` asks for (its replicates, rounds and
         branches); a store may hold more, e.g. from a longer run of the same experiment."""
-        branches = ("main",) + tuple(exp.search.controls)
         out = []
-        for path in self._metrics_files(exp):
-            m = load_json(path)
-            if (m["branch"] in branches and m["replicate"] < exp.search.replicates
-                    and m["round"] <= exp.search.rounds):
-                out.append(m)
+        for branch in (MAIN,) + tuple(exp.search.controls):
+            for rep, r in self.branch_rounds(exp, branch):
+                if self.done(exp, rep, branch, r):
+                    m = self.metrics(exp, rep, branch, r)
+                    if m is not None:
+                        out.append(m)
         return out
 
     def table(self, exp):
         """One row per (replicate, branch, round): the tidy table the plots use."""
-        rows = []
-        for m in self.load_metrics(exp):
-            row = {k: v for k, v in m.items() if not isinstance(v, (dict, list))}
-            rows.append(row)
+        rows = [{k: v for k, v in m.items() if not isinstance(v, (dict, list))}
+                for m in self.load_metrics(exp)]
         df = pd.DataFrame(rows)
         if df.empty:
             return df
@@ -132,7 +274,7 @@ class ResultStore:
         df["experiment"] = experiment_hash(exp)
         return df.sort_values(["branch", "replicate", "round"]).reset_index(drop=True)
 
-    def layers(self, exp):
+    def layer_table(self, exp):
         """Remaining weights per layer: one row per (replicate, branch, round, layer)."""
         rows = []
         for m in self.load_metrics(exp):
@@ -152,3 +294,23 @@ class ResultStore:
             c["percent_remaining"] = 100.0 * m["remaining_fraction"]
             frames.append(c)
         return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _shapes(layers):
+    return {k: v["shape"] for k, v in layers.items()}
+
+
+def expected_counts(exp, layers, round_):
+    """{key: weights kept} after `round_` rounds of layerwise pruning (None if global)."""
+    from lthkit.pruning import kept_after_rounds, resolve_rates
+    if exp.prune.strategy == "global":
+        return None
+    rates = resolve_rates(exp.prune.rates, {k: v["kind"] for k, v in layers.items()})
+    return {k: kept_after_rounds(int(np.prod(v["shape"])), rates[k], round_)
+            for k, v in layers.items()}
+
+
+def expected_total(exp, layers, round_):
+    from lthkit.pruning import kept_after_rounds
+    total = sum(int(np.prod(v["shape"])) for v in layers.values())
+    return kept_after_rounds(total, float(exp.prune.rates), round_)

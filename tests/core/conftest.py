@@ -28,5 +28,5 @@ def tiny_experiment(**search):
     from lthkit.search import default_experiment
     return default_experiment("lenet_300_100").replace(
         model={"kwargs": {"hidden": (32, 16)}},
-        train={"iterations": 60, "eval_every": 20, "batch_size": 30},
+        train={"training": "60it", "eval_every": "20it", "batch_size": 30},
         search={"rounds": 2, "replicates": 1, "controls": (), **search})

@@ -5,7 +5,7 @@ import pytest
 
 from lthkit.layers import (MaskedConv1D, MaskedConv2D, MaskedDense, MaskedEmbedding,
                            MaskedLSTM)
-from lthkit.pruning import get_masks, get_prunable_weights, prunable, set_masks
+from lthkit.pruning import get_masks, kernel_weights, masked_variables, set_masks
 
 
 def every_kind_model():
@@ -36,7 +36,7 @@ def data(n=64, seed=0):
 
 def test_every_kind_is_prunable_and_biases_are_not():
     model = every_kind_model()
-    layers = prunable(model)
+    layers = masked_variables(model)
     assert {kind for kind, _, _ in layers.values()} == {"embedding", "conv", "lstm", "dense",
                                                         "output"}
     # Bidirectional: forward and backward LSTM, each with kernel and recurrent kernel.
@@ -61,7 +61,7 @@ def test_mask_survives_keras_round_trip(tmp_path):
 
 def test_pruned_weights_stay_exactly_zero_through_fit():
     model = every_kind_model()
-    before = get_prunable_weights(model)
+    before = kernel_weights(model)
     masks = random_masks(model, keep=0.4)
     # The mask must hit negative weights too (a sign bug would let them through).
     assert all((before[k][~m] < 0).any() for k, m in masks.items())
@@ -71,7 +71,7 @@ def test_pruned_weights_stay_exactly_zero_through_fit():
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     x, y = data()
     model.fit(x, y, batch_size=16, epochs=3, verbose=0)
-    after = get_prunable_weights(model)
+    after = kernel_weights(model)
     for key, mask in masks.items():
         assert np.all(after[key][~mask] == 0.0), key
         assert not np.allclose(after[key][mask], before[key][mask]), f"{key} did not train"

@@ -4,10 +4,11 @@ import numpy as np
 import pytest
 
 from conftest import tiny_experiment
-from lthkit.pruning import get_masks, get_prunable_weights, prunable_in, remaining_after
+from lthkit._io import load_json, load_npz
+from lthkit.pruning import get_masks, kept_after_rounds, kernel_weights
 from lthkit.search import TicketSearch, Trainer, TrainHParams
 from lthkit.search import train as train_module
-from lthkit.store import ResultStore, load_arrays, load_json
+from lthkit.store import ResultStore
 
 
 @pytest.fixture
@@ -17,7 +18,7 @@ def record_starts(monkeypatch):
     original = Trainer.train
 
     def train(self, data_seed, snapshot_at=(), desc=""):
-        starts.append({"desc": desc, "weights": get_prunable_weights(self.model),
+        starts.append({"desc": desc, "weights": kernel_weights(self.model),
                        "masks": get_masks(self.model)})
         return original(self, data_seed, snapshot_at=snapshot_at, desc=desc)
 
@@ -34,22 +35,21 @@ def test_trained_masks_differ_from_initial_masks(tmp_path, tiny_data):
     initial = trained.replace(prune={"criterion": "init_magnitude"})
     run(trained, tmp_path / "a", tiny_data)
     run(initial, tmp_path / "b", tiny_data)
-    store = ResultStore(tmp_path)
-    ma = load_arrays(ResultStore(tmp_path / "a").round_dir(trained, 0, "main", 1) / "mask.npz")
-    mb = load_arrays(ResultStore(tmp_path / "b").round_dir(initial, 0, "main", 1) / "mask.npz")
-    assert store is not None
+    ma = ResultStore(tmp_path / "a").masks(trained, 0, "main", 1)
+    mb = ResultStore(tmp_path / "b").masks(initial, 0, "main", 1)
+    assert set(ma) == {"hidden1/kernel", "hidden2/kernel", "output/kernel"}
     for key in ma:
         assert ma[key].sum() == mb[key].sum()
         assert not np.array_equal(ma[key], mb[key]), key
 
 
 def test_rewinding_restores_exactly_the_rewind_weights(tmp_path, tiny_data, record_starts):
-    exp = tiny_experiment(rounds=2, rewind=7)
+    exp = tiny_experiment(rounds=2, rewind="7it")
     search = TicketSearch(exp, ResultStore(tmp_path), data=tiny_data, quiet=True)
     search.run()
-    rewind = load_arrays(search.store.replicate_dir(exp, 0) / "rewind.npz")
-    init = load_arrays(search.store.replicate_dir(exp, 0) / "init.npz")
-    rewind_p, init_p = prunable_in(search.model, rewind), prunable_in(search.model, init)
+    rewind = load_npz(search.store.weights_path(exp, 0, "at-7it"))
+    init = load_npz(search.store.weights_path(exp, 0, "init"))
+    rewind_p, init_p = kernel_weights(search.model, rewind), kernel_weights(search.model, init)
     main = [s for s in record_starts if "main" in s["desc"]]
     assert len(main) == 3
     # Round 0 starts at the initialization, later rounds at the weights after 7 iterations.
@@ -57,7 +57,7 @@ def test_rewinding_restores_exactly_the_rewind_weights(tmp_path, tiny_data, reco
         np.testing.assert_array_equal(main[0]["weights"][key], init_p[key])
         assert not np.array_equal(rewind_p[key], init_p[key])
     for r in (1, 2):
-        stored = load_arrays(search.store.round_dir(exp, 0, "main", r) / "mask.npz")
+        stored = search.store.masks(exp, 0, "main", r)
         for key, mask in stored.items():
             np.testing.assert_array_equal(main[r]["masks"][key], mask)
             np.testing.assert_array_equal(main[r]["weights"][key][mask], rewind_p[key][mask])
@@ -69,7 +69,7 @@ def test_controls_reinit_keeps_mask_random_keeps_sparsity(tmp_path, tiny_data, r
     search = TicketSearch(exp, ResultStore(tmp_path), data=tiny_data, quiet=True)
     table = search.run()
     assert set(table["branch"]) == {"main", "reinit", "random"}
-    init_p = prunable_in(search.model, load_arrays(search.store.replicate_dir(exp, 0) / "init.npz"))
+    init_p = kernel_weights(search.model, load_npz(search.store.weights_path(exp, 0, "init")))
     by = {s["desc"]: s for s in record_starts}
     for r in (1, 2):
         ticket, reinit, rand = (by[f"rep 0 round {r} {b}"] for b in ("main", "reinit", "random"))
@@ -95,13 +95,11 @@ def test_same_seeds_give_identical_masks_and_metrics(tmp_path, tiny_data):
     sa, sb = ResultStore(tmp_path / "a"), ResultStore(tmp_path / "b")
     for rep in (0, 1):
         for r in (1, 2):
-            ma = load_arrays(sa.round_dir(exp, rep, "main", r) / "mask.npz")
-            mb = load_arrays(sb.round_dir(exp, rep, "main", r) / "mask.npz")
+            ma, mb = sa.masks(exp, rep, "main", r), sb.masks(exp, rep, "main", r)
             for key in ma:
                 np.testing.assert_array_equal(ma[key], mb[key])
     # ...and different replicates (seeds) give different tickets.
-    m0 = load_arrays(sa.round_dir(exp, 0, "main", 2) / "mask.npz")
-    m1 = load_arrays(sa.round_dir(exp, 1, "main", 2) / "mask.npz")
+    m0, m1 = sa.masks(exp, 0, "main", 2), sa.masks(exp, 1, "main", 2)
     assert any(not np.array_equal(m0[k], m1[k]) for k in m0)
 
 
@@ -109,9 +107,9 @@ def test_metrics_per_round(tmp_path, tiny_data):
     exp = tiny_experiment(rounds=3)
     table = run(exp, tmp_path, tiny_data)
     assert list(table["round"]) == [0, 1, 2, 3]
-    m = load_json(ResultStore(tmp_path).round_dir(exp, 0, "main", 3) / "metrics.json")
+    m = load_json(ResultStore(tmp_path).metrics_path(exp, 0, "main", 3))
     for layer, rate in (("hidden1/kernel", .2), ("hidden2/kernel", .2), ("output/kernel", .1)):
-        assert m["remaining"][layer] == remaining_after(m["sizes"][layer], rate, 3)
+        assert m["remaining"][layer] == kept_after_rounds(m["sizes"][layer], rate, 3)
     assert m["remaining"]["total"] == sum(v for k, v in m["remaining"].items() if k != "total")
     curves = m["curves"]
     assert curves["iteration"] == [20, 40, 60]
@@ -136,11 +134,12 @@ def test_more_rounds_extend_a_stored_run(tmp_path, tiny_data, record_starts):
 def test_oneshot_levels_match_iterative_sparsity(tmp_path, tiny_data):
     it = run(tiny_experiment(rounds=3), tmp_path / "it", tiny_data)
     exp = tiny_experiment(rounds=3, mode="oneshot")
-    one = run(exp, tmp_path / "one", tiny_data)
+    search = TicketSearch(exp, ResultStore(tmp_path / "one"), data=tiny_data, quiet=True)
+    one = search.run()
     np.testing.assert_array_equal(it["remaining_fraction"], one["remaining_fraction"])
-    store = ResultStore(tmp_path / "one")
-    masks = [load_arrays(store.round_dir(exp, 0, "main", r) / "mask.npz") for r in (1, 2, 3)]
-    scored = load_arrays(store.round_dir(exp, 0, "main", 0) / "scored.npz")
+    store = search.store
+    masks = [store.masks(exp, 0, "main", r) for r in (1, 2, 3)]
+    scored = kernel_weights(search.model, load_npz(store.weights_path(exp, 0, "trained")))
     for key in scored:
         assert not np.any(masks[2][key] & ~masks[1][key])
         # One-shot: every level keeps the largest round-0 weights.
@@ -149,12 +148,12 @@ def test_oneshot_levels_match_iterative_sparsity(tmp_path, tiny_data):
 
 
 def test_early_ticket_scores_weights_after_n_epochs(tmp_path, tiny_data):
-    exp = tiny_experiment(rounds=1, mask_after=0)
+    exp = tiny_experiment(rounds=1, mask_after="0ep")
     run(exp, tmp_path / "e0", tiny_data)
     init_exp = tiny_experiment(rounds=1).replace(prune={"criterion": "init_magnitude"})
     run(init_exp, tmp_path / "init", tiny_data)
-    a = load_arrays(ResultStore(tmp_path / "e0").round_dir(exp, 0, "main", 1) / "mask.npz")
-    b = load_arrays(ResultStore(tmp_path / "init").round_dir(init_exp, 0, "main", 1) / "mask.npz")
+    a = ResultStore(tmp_path / "e0").masks(exp, 0, "main", 1)
+    b = ResultStore(tmp_path / "init").masks(init_exp, 0, "main", 1)
     for key in a:  # the weights after 0 epochs are the initial weights
         np.testing.assert_array_equal(a[key], b[key])
 
@@ -162,7 +161,7 @@ def test_early_ticket_scores_weights_after_n_epochs(tmp_path, tiny_data):
 def test_fresh_optimizer_each_round(tiny_data):
     from lthkit.models import lenet_300_100
     model = lenet_300_100(input_shape=(8, 8, 1), num_classes=4, hidden=(16, 8))
-    trainer = Trainer(model, tiny_data, TrainHParams(iterations=20, eval_every=10,
+    trainer = Trainer(model, tiny_data, TrainHParams(training="20it", eval_every="10it",
                                                      batch_size=30))
     fresh = [np.array(v.numpy()) for v in trainer.optimizer.variables]
     trainer.train(0)
@@ -182,10 +181,13 @@ def test_batch_stream_is_addressed_by_global_step(tiny_data):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"iterations": None, "epochs": None}, r"iterations/epochs.*exactly one"),
-    ({"batch_size": 0}, r"batch_size=0.*positive integer"),
+    ({"training": 0}, r"training=0 is not allowed: expected a duration.*at least 1"),
+    ({"training": "5 epochs"}, r"training='5 epochs' is not allowed: expected a duration"),
+    ({"eval_every": "0ep"}, r"eval_every='0ep' is not allowed.*at least 1"),
+    ({"batch_size": 0}, r"batch_size=0 is not allowed: expected an int >= 1"),
     ({"optimizer": "rmsprop"}, r"optimizer='rmsprop'.*one of 'adam'"),
-    ({"learning_rate": -1}, r"learning_rate=-1.*positive number"),
+    ({"learning_rate": -1}, r"learning_rate=-1.*a number > 0"),
+    ({"batching": "sorted"}, r"batching='sorted'.*one of 'shuffle', 'bucket'"),
     ({"fresh_optimizer": False}, r"fresh_optimizer=False.*expected True"),
 ])
 def test_bad_training_hparams(kwargs, match):
@@ -208,7 +210,7 @@ def test_sparse_test_curve_gives_the_same_summary(tmp_path, tiny_data):
     a, b = run(full, tmp_path / "a", tiny_data), run(sparse, tmp_path / "b", tiny_data)
     for col in ("test_accuracy", "early_stop_test_accuracy", "early_stop_iteration"):
         np.testing.assert_array_equal(a[col], b[col])
-    m = load_json(ResultStore(tmp_path / "b").round_dir(sparse, 0, "main", 1) / "metrics.json")
+    m = load_json(ResultStore(tmp_path / "b").metrics_path(sparse, 0, "main", 1))
     best = int(np.argmin(m["curves"]["val_loss"]))
     assert m["curves"]["test_accuracy"][best] is not None
     assert m["curves"]["test_accuracy"][-1] is not None

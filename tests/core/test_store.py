@@ -11,11 +11,18 @@ import numpy as np
 import pytest
 
 from conftest import tiny_experiment
+from lthkit._io import load_npz as load_arrays
+from lthkit._io import save_json
+from lthkit._io import save_npz
 from lthkit.search import default_experiment
-from lthkit.store import ResultStore, experiment_hash, load_arrays, save_arrays, save_json
+from lthkit.store import ResultStore, experiment_hash
 from lthkit.store.identity import NOT_IDENTITY
 
-PINNED = "50880078412a"
+PINNED = "9abb951cadad"
+
+
+def save_arrays(path, arrays):
+    save_npz(path, arrays)
 
 
 def test_known_hash_is_pinned():
@@ -23,16 +30,24 @@ def test_known_hash_is_pinned():
     assert experiment_hash(default_experiment("lenet_300_100")) == PINNED
 
 
-def _altered(value):
+ALTERED = {"adam": "sgd", "layerwise": "global", "magnitude": "random", "iterative": "oneshot",
+           "mnist": "cifar10", "lenet_300_100": "conv6", "50000it": "50001it", "100it": "1ep",
+           "0it": "7it"}
+
+
+def _altered(name, value):
+    if name == "rates":
+        return {"dense": 0.25, "output": 0.1}
+    if name == "mask_after":
+        return "1ep"
     if isinstance(value, bool):
         return not value
     if isinstance(value, (int, float)):
-        return value + 1 if value is not None else 1
+        return value + 1
     if isinstance(value, str):
-        return {"adam": "sgd", "layerwise": "global", "magnitude": "random",
-                "iterative": "oneshot", "iteration": "epoch"}.get(value, value + "_x")
-    if isinstance(value, dict):
-        return {**value, "extra": 1} if value else {"extra": 1}
+        return ALTERED[value]
+    if name == "kwargs":
+        return {"normalize": "unit"} if value else {"hidden": [10]}
     if value is None:
         return 3
     raise AssertionError(value)
@@ -44,20 +59,31 @@ def test_every_identity_setting_changes_the_hash():
     for section in ("model", "data", "train", "prune", "search"):
         part = getattr(exp, section)
         for f in dataclasses.fields(part):
-            if f.name in NOT_IDENTITY.get(section, ()) or f.name == "fresh_optimizer":
-                continue  # fresh_optimizer has one allowed value (True)
+            if f.name in NOT_IDENTITY.get(section, ()) or f.name in ("fresh_optimizer",
+                                                                      "batching"):
+                continue  # one allowed value (True); "bucket" is for text models (below)
             value = getattr(part, f.name)
-            new = _altered(value)
+            new = _altered(f.name, value)
             if section == "prune" and f.name == "rates":
                 new = {"dense": 0.25, "output": 0.1}
             if section == "prune" and f.name == "strategy":
                 changed = dataclasses.replace(part, strategy="global", rates=0.2)
-            elif section == "train" and f.name == "epochs":
-                changed = dataclasses.replace(part, iterations=None, epochs=3)
             else:
                 changed = dataclasses.replace(part, **{f.name: new})
             other = dataclasses.replace(exp, **{section: changed})
             assert experiment_hash(other) != base, f"{section}.{f.name} is not in the identity"
+    text = default_experiment("text_cnn")
+    assert experiment_hash(text) != experiment_hash(text.replace(train={"batching": "shuffle"}))
+
+
+def test_a_new_field_at_its_default_keeps_the_hash():
+    # Identity leaves out settings at their dataclass default, so adding a field (whose
+    # default keeps the old behaviour) does not orphan stored runs.
+    from lthkit.store.identity import identity
+    exp = default_experiment("lenet_300_100")
+    assert "eval_batch_size" not in identity(exp)["train"]
+    changed = exp.replace(train={"eval_batch_size": 500})
+    assert identity(changed)["train"] == {"eval_batch_size": 500}
 
 
 def test_how_far_to_go_is_not_identity():
@@ -99,12 +125,12 @@ def test_tidy_tables(tmp_path, tiny_data):
     for col in ("branch", "replicate", "round", "percent_remaining", "test_accuracy",
                 "early_stop_test_accuracy", "early_stop_iteration", "experiment"):
         assert col in table
-    layers = store.layers(exp)
+    layers = store.layer_table(exp)
     assert set(layers["layer"]) == {"hidden1/kernel", "hidden2/kernel", "output/kernel", "total"}
     curves = store.curves(exp)
     assert {"iteration", "train_loss", "val_loss", "test_accuracy"} <= set(curves)
     assert store.complete(exp) and not store.missing(exp)
-    assert not list(tmp_path.rglob("*.tmp")) and not list(tmp_path.rglob("*.pkl"))
+    assert not list(tmp_path.rglob("*.part")) and not list(tmp_path.rglob("*.pkl"))
 
 
 RUNNER = """
@@ -126,7 +152,7 @@ def counting_fetch(self, i):
 BatchStream.__getitem__ = counting_fetch
 
 exp = tiny_experiment(rounds=3, controls=("random",)).replace(
-    train={{"iterations": 600, "eval_every": 100}})
+    train={{"training": "600it", "eval_every": "100it"}})
 TicketSearch(exp, ResultStore(sys.argv[1]), data=make_data(), quiet=True).run()
 """
 
@@ -146,9 +172,14 @@ def test_killed_run_resumes_to_the_same_result(tmp_path):
     assert 1 <= done_before < 7, f"{done_before} rounds finished before the kill"
     subprocess.run([sys.executable, str(script), str(killed)], env=env, check=True)
     subprocess.run([sys.executable, str(script), str(clean)], env=env, check=True)
-    [a], [b] = list(killed.glob("*-*")), list(clean.glob("*-*"))
-    files = sorted(p.relative_to(b) for p in b.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(a) for p in a.rglob("*") if p.is_file())
+    def stored(root):
+        return sorted(p.relative_to(root) for p in root.rglob("*")
+                      if p.is_file() and ".locks" not in p.parts)
+
+    a, b = killed, clean
+    files = stored(b)
+    assert files == stored(a)
+    assert any(f.name == "mask.npz" for f in files) and any(f.name == "trained.npz" for f in files)
     for rel in files:
         if rel.suffix == ".npz":
             x, y = load_arrays(a / rel), load_arrays(b / rel)
