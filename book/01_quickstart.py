@@ -9,6 +9,8 @@
 #     display_name: Python (lthkit)
 #     language: python
 #     name: lthkit
+#   lthkit:
+#     budget: {smoke: 30, quick: 90}
 # ---
 
 # %% [markdown]
@@ -50,6 +52,7 @@ from lthkit import book
 
 book.setup(profile, backend)
 PRESETS = {
+    "smoke": dict(n_train=600, n_test=200, epochs=1),
     "quick": dict(n_train=10_000, n_test=2_000, epochs=3),
     "full": dict(n_train=None, n_test=None, epochs=50),
 }

@@ -9,6 +9,8 @@
 #     display_name: Python (lthkit)
 #     language: python
 #     name: lthkit
+#   lthkit:
+#     budget: {smoke: 20, quick: 30}
 # ---
 
 # %% [markdown]

@@ -1,98 +1,195 @@
-"""Numbers the chapters compare with the papers, computed from a ResultStore table.
+"""Numbers the chapters compute from results: levels, dense baselines, mask distances.
 
-All functions take the tidy table of `ResultStore.table` (one row per replicate, branch and
-round) and average over replicates first.
+The table functions take the tidy table of `ResultStore.table` (one row per replicate,
+branch and round; with a `variant` column when it holds several experiments) and average
+over replicates first. Nothing here trains or plots.
 """
 import numpy as np
 import pandas as pd
 
-from lthkit.plots.charts import _with_dense_level
+ACC = "early_stop_test_accuracy"
+BRANCH_NAMES = {"main": "winning ticket", "reinit": "random reinit", "random": "random pruning"}
 
 
-def level_means(table, metric="early_stop_test_accuracy", branch="main"):
-    """Mean and spread of `metric` per level of one branch (the dense round 0 included)."""
-    t = _with_dense_level(table)
+def with_dense_level(table):
+    """Controls start at round 1; give each the dense round 0 so its lines start at 100 %."""
+    keys = ["variant"] if "variant" in table else []
+    dense = table[(table["branch"] == "main") & (table["round"] == 0)]
+    extra = []
+    for branch in table["branch"].unique():
+        if branch == "main":
+            continue
+        if keys:
+            for variant in table.loc[table["branch"] == branch, "variant"].unique():
+                extra.append(dense[dense["variant"] == variant].assign(branch=branch))
+        else:
+            extra.append(dense.assign(branch=branch))
+    return pd.concat([table, *extra], ignore_index=True) if extra else table.copy()
+
+
+def series_labels(table):
+    """One label per line of a chart: the branch's name, prefixed by the variant when the
+    table holds several ("one-shot · random reinit")."""
+    names = table["branch"].map(BRANCH_NAMES).fillna(table["branch"])
+    if "variant" not in table or table["variant"].nunique() < 2:
+        return names
+    if table["branch"].nunique() < 2:
+        return table["variant"].astype(str)
+    return table["variant"].astype(str) + " · " + names
+
+
+def _select(table, branch="main", variant=None):
+    t = with_dense_level(table)
     t = t[t["branch"] == branch]
+    if variant is not None:
+        t = t[t["variant"] == variant]
+    return t
+
+
+def level_means(table, metric=ACC, branch="main", variant=None):
+    """Mean, spread and count of `metric` per level of one branch (round 0 included)."""
+    t = _select(table, branch, variant)
     g = t.groupby("round").agg(percent_remaining=("percent_remaining", "mean"),
                                mean=(metric, "mean"), std=(metric, "std"),
                                min=(metric, "min"), max=(metric, "max"), n=(metric, "size"))
     return g.reset_index()
 
 
-def level_table(table, metric="early_stop_test_accuracy", scale=100.0):
+def level_table(table, metric=ACC, scale=100.0):
     """Mean `metric` per level (rows) and branch (columns), with % of weights remaining."""
-    s = _with_dense_level(table)
+    s = with_dense_level(table)
     g = s.groupby(["round", "branch"])[metric].mean().unstack("branch") * scale
-    g = g.rename(columns={"main": "ticket", "reinit": "random reinit",
-                          "random": "random pruning"})
+    g = g.rename(columns=BRANCH_NAMES)
     pct = s[s["branch"] == "main"].groupby("round")["percent_remaining"].mean()
     g.insert(0, "% remaining", pct)
     return g.round(2)
 
 
-def dense(table, metric="early_stop_test_accuracy"):
+def dense(table, metric=ACC, variant=None):
     """(mean, std, n) of the unpruned network's `metric` over replicates."""
-    d = table[(table["branch"] == "main") & (table["round"] == 0)][metric]
+    t = table[(table["branch"] == "main") & (table["round"] == 0)]
+    if variant is not None:
+        t = t[t["variant"] == variant]
+    d = t[metric]
     return float(d.mean()), float(d.std(ddof=1)) if len(d) > 1 else float("nan"), len(d)
 
 
-def sparsest_at_dense(table, branch="main", metric="early_stop_test_accuracy", tolerance=0.0):
+def sparsest_at_dense(table, branch="main", metric=ACC, tolerance=0.0, variant=None):
     """The smallest % of weights remaining at which `branch`'s mean is still at or above the
-    dense mean minus `tolerance`: how far pruning goes before accuracy is lost for good.
+    dense mean minus `tolerance`: how far pruning goes before accuracy is lost.
 
     [FC19] phrases its results this way ("at or above the unpruned accuracy down to 3.6 %").
     Returns 100.0 if no pruned level reaches the dense accuracy.
     """
-    base, _, _ = dense(table, metric)
-    levels = level_means(table, metric, branch)
+    base, _, _ = dense(table, metric, variant)
+    levels = level_means(table, metric, branch, variant)
     ok = levels[levels["mean"] >= base - tolerance]
     return float(ok["percent_remaining"].min()) if len(ok) else 100.0
 
 
-def at_level(table, percent, metric="early_stop_test_accuracy", branch="main"):
+def at_level(table, percent, metric=ACC, branch="main", variant=None):
     """The row of `level_means` whose % remaining is closest to `percent` (log distance)."""
-    levels = level_means(table, metric, branch)
+    levels = level_means(table, metric, branch, variant)
     i = int(np.argmin(np.abs(np.log(levels["percent_remaining"]) - np.log(percent))))
     return levels.iloc[i]
 
 
+# -- masks ------------------------------------------------------------------------------------
+def mask_distance(a, b):
+    """How two masks differ, per layer and in total (a DataFrame indexed by layer).
+
+    Columns: size; kept_a, kept_b; both (kept by both); hamming (fraction of entries that
+    differ, [YOU20]'s mask distance); jaccard (both / kept by either); overlap (fraction of
+    a's weights that b keeps too); and each of hamming, jaccard and overlap expected *by
+    chance*: for two masks drawn at random with those per-layer counts (E[both] =
+    kept_a * kept_b / size).
+    """
+    if set(a) != set(b):
+        raise ValueError(f"the masks name different layers: {sorted(set(a) ^ set(b))}")
+    rows = {}
+    for key in sorted(a):
+        ma, mb = np.asarray(a[key], bool), np.asarray(b[key], bool)
+        if ma.shape != mb.shape:
+            raise ValueError(f"{key}: shapes {ma.shape} and {mb.shape} differ")
+        rows[key] = (ma.size, int(ma.sum()), int(mb.sum()), int((ma & mb).sum()))
+    size, ka, kb, both = (np.array(v, dtype=float) for v in zip(*rows.values()))
+    expected = ka * kb / size
+    frame = pd.DataFrame({"size": size, "kept_a": ka, "kept_b": kb, "both": both,
+                          "expected_both": expected}, index=list(rows))
+    frame.loc["total"] = frame.sum()
+    s, ka, kb, both, eb = (frame[c] for c in ("size", "kept_a", "kept_b", "both",
+                                                "expected_both"))
+    union, union_chance = ka + kb - both, ka + kb - eb
+    frame["hamming"] = (ka + kb - 2 * both) / s
+    frame["hamming_chance"] = (ka + kb - 2 * eb) / s
+    frame["jaccard"] = np.where(union > 0, both / union.where(union > 0, 1), 1.0)
+    frame["jaccard_chance"] = np.where(union_chance > 0,
+                                       eb / union_chance.where(union_chance > 0, 1), 1.0)
+    frame["overlap"] = np.where(ka > 0, both / ka.where(ka > 0, 1), 1.0)
+    frame["overlap_chance"] = kb / s
+    for c in ("size", "kept_a", "kept_b", "both"):
+        frame[c] = frame[c].astype(int)
+    frame.index.name = "layer"
+    return frame
+
+
+def mask_distances(store, exp_a, exp_b, branch_a="main", branch_b="main", replicate=0,
+                   rounds=None):
+    """`mask_distance` of the total masks, round by round, for two stored experiments (or
+    two branches of one): one row per round both have stored."""
+    rows = []
+    last = min(exp_a.search.rounds, exp_b.search.rounds)
+    for r in rounds if rounds is not None else range(1, last + 1):
+        a = store.masks(exp_a, replicate, branch_a, r)
+        b = store.masks(exp_b, replicate, branch_b, r)
+        if a is None or b is None:
+            continue
+        total = mask_distance(a, b).loc["total"]
+        rows.append({"round": r, "% remaining": 100 * total["kept_a"] / total["size"],
+                     **{k: total[k] for k in ("overlap", "overlap_chance", "jaccard",
+                                              "jaccard_chance", "hamming", "hamming_chance")}})
+    return pd.DataFrame(rows).set_index("round") if rows else pd.DataFrame()
+
+
 def mask_overlap(a, b):
     """Fraction of the weights kept by mask `a` that mask `b` keeps too (all layers)."""
-    kept = sum(int(np.sum(a[k])) for k in a)
-    both = sum(int(np.sum(np.logical_and(a[k], b[k]))) for k in a)
-    return both / max(kept, 1)
+    return float(mask_distance(a, b).loc["total", "overlap"])
 
 
+# -- text --------------------------------------------------------------------------------------
 def fmt_pm(mean, std, scale=100.0, digits=2):
     if std is None or (isinstance(std, float) and np.isnan(std)):
         return f"{mean * scale:.{digits}f}"
     return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}"
 
 
-def markdown_table(df):
-    """A DataFrame as a Markdown table (index first), for `IPython.display.Markdown`."""
-    cols = [df.index.name or ""] + [str(c) for c in df.columns]
+def markdown_table(df, index=True):
+    """A DataFrame as a Markdown table (index first unless `index=False`)."""
+    cols = ([df.index.name or ""] if index else []) + [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for idx, row in df.iterrows():
-        lines.append("| " + " | ".join([str(idx)] + [str(v) for v in row]) + " |")
+        cells = ([str(idx)] if index else []) + [str(v) for v in row]
+        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
     return "\n".join(lines)
 
 
 def describe(exp):
     """The settings of an experiment as a two-column table (for a chapter to display)."""
+    from lthkit import durations
     t, p, s, d = exp.train, exp.prune, exp.search, exp.data
-    length = f"{t.iterations:,} iterations" if t.iterations else f"{t.epochs} epochs"
     rows = [
         ("model", f"{exp.model.name} {exp.model.kwargs or ''}".strip()),
         ("data", f"{d.name}: train {d.n_train or 'all'}, validation {d.validation}, "
                  f"test {d.n_test or 'all'} {d.kwargs or ''}".strip()),
-        ("training", f"{t.optimizer} lr {t.learning_rate:g}, batch {t.batch_size}, {length}, "
-                     f"evaluated every {t.eval_every or 'epoch'}"),
+        ("training", f"{t.optimizer} lr {t.learning_rate:g}, batch {t.batch_size}, "
+                     f"{durations.describe(t.training)}, evaluated every "
+                     f"{durations.describe(t.eval_every)}, batches: {t.batching}"),
         ("pruning", f"{s.mode}, {p.strategy}, rates {p.rates}, criterion {p.criterion}"),
-        ("rounds", f"{s.rounds} (down to "
-                   f"{_remaining_label(p.rates, s.rounds)} of the weights of each layer kind)"),
-        ("rewind", f"to iteration {s.rewind}" if s.rewind_unit == "iteration"
-         else f"to epoch {s.rewind}"),
+        ("rounds", f"{s.rounds} (down to {_remaining_label(p.rates, s.rounds)})"),
+        ("rewind", "to the initialization" if durations.parse(s.rewind).amount == 0
+         else f"to the weights after {durations.describe(s.rewind)}"),
+        ("mask from", "the trained weights" if s.mask_after is None
+         else f"the weights after {durations.describe(s.mask_after)}"),
         ("controls", ", ".join(s.controls) or "none"),
         ("replicates", f"{s.replicates} (seeds {s.seed}..{s.seed + s.replicates - 1})"),
     ]
@@ -100,8 +197,9 @@ def describe(exp):
 
 
 def _remaining_label(rates, rounds):
-    from lthkit.pruning import remaining_after
+    from lthkit.pruning import kept_after_rounds
+    million = 10 ** 6
     if isinstance(rates, dict):
-        return ", ".join(f"{k} {100 * remaining_after(10**6, r, rounds) / 10**6:.1f} %"
+        return ", ".join(f"{k} {100 * kept_after_rounds(million, r, rounds) / million:.1f} %"
                          for k, r in rates.items())
-    return f"{100 * remaining_after(10**6, rates, rounds) / 10**6:.1f} %"
+    return f"{100 * kept_after_rounds(million, rates, rounds) / million:.1f} % of the weights"

@@ -5,16 +5,17 @@ cell, then calls::
 
     from lthkit import book
     book.setup(profile, backend)            # renderer, warning filters, start of the clock
-    cfg = book.settings(profile, PRESETS, epochs=epochs, ...)   # the knobs this run uses
+    exp = lthkit.search.experiment("lenet_300_100", profile, rounds=rounds)  # its runs
     ...
+    book.show_ledger(lthkit.claims.ledger(table, claims))   # our numbers next to the paper's
     book.provenance(datasets=[ds.info])     # what produced this page, at its end
 
 The driver (``python -m lthkit.book build``) executes chapters with papermill and builds the
-HTML with jupyter-book; see ``lthkit/book/build.py``. Importing this package imports neither
+HTML with jupyter-book; see ``lthkit/book/driver.py``. Importing this package imports neither
 Keras nor altair: the driver does not need them.
 """
 from lthkit.book.chapter import (PROFILES, label, profile_of, provenance, provenance_rows,
-                                 settings, setup)
+                                 settings, setup, show_ledger)
 
 __all__ = ["PROFILES", "label", "profile_of", "provenance", "provenance_rows", "settings",
-           "setup"]
+           "setup", "show_ledger"]

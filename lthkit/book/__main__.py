@@ -6,8 +6,8 @@ from pathlib import Path
 import yaml
 
 from lthkit._errors import LthkitError
-from lthkit.book.build import ChapterFailed, build, default_root, toc_chapters
-from lthkit.book.chapter import PROFILES
+from lthkit.book.driver import ChapterFailed, build, default_root, toc_chapters
+from lthkit.profiles import PROFILES
 
 
 def _parameter(text):
@@ -22,7 +22,8 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="execute the chapters that changed, then build the HTML")
     b.add_argument("--profile", default="quick", choices=PROFILES,
-                   help="quick: CPU, minutes (default); full: the paper's settings, for a GPU")
+                   help="smoke: seconds per chapter (CI); quick: minutes on a CPU (default); "
+                        "full: the papers' settings (stored runs)")
     b.add_argument("--chapter", action="append", dest="chapters", metavar="NAME",
                    help="execute only this chapter (name or book/NAME.py); repeatable")
     b.add_argument("-p", "--param", action="append", type=_parameter, default=[],

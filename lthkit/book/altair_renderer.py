@@ -12,7 +12,7 @@ import uuid
 import altair as alt
 import vl_convert
 
-from lthkit.book.chapter import profile_of
+from lthkit.book.state import profile_of
 
 BUNDLE = "_static/lthkit/vega-embed.js"  # relative to the root of the built book
 VEGALITE = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])

@@ -9,15 +9,16 @@ import time
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
-from types import SimpleNamespace
 
 from lthkit._errors import LthkitError, check_choice
+from lthkit.book.state import RUN as _run
+from lthkit.book.state import profile_of  # noqa: F401  (part of the chapter API)
+from lthkit.profiles import PROFILES, resolve
 
-PROFILES = ("quick", "full")
 # The driver sets this in the kernel's environment: pages load charts from the book's _static.
 BOOK_ENV = "LTHKIT_BOOK"
-
-_run = SimpleNamespace(profile=None, backend=None, started=None, notes=[])
+# ...and this to the chapter's time budget for its profile, in seconds.
+BUDGET_ENV = "LTHKIT_CHAPTER_BUDGET"
 
 
 def setup(profile="quick", backend=None):
@@ -72,41 +73,12 @@ def _quiet(backend):
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
-class Settings(SimpleNamespace):
-    """The knobs one run uses; shows as a table of value and where each value came from."""
-
-    def __init__(self, values, origins):
-        super().__init__(**values)
-        object.__setattr__(self, "_origins", origins)
-
-    def as_dict(self):
-        return {k: v for k, v in vars(self).items() if not k.startswith("_")}
-
-    def _repr_markdown_(self):
-        rows = [f"| `{k}` | `{v!r}` | {self._origins[k]} |" for k, v in self.as_dict().items()]
-        return "| setting | value | from |\n|---|---|---|\n" + "\n".join(rows)
-
-
 def settings(profile, presets, **given):
-    """The chapter's knobs: ``presets[profile]``, with every given value that is not None on top.
-
-    ``presets`` maps each profile to a dict of knob values; a chapter's parameter left at None
-    takes its profile's value, so ``papermill -p profile full`` alone gives the full settings and
-    ``-p epochs 3`` changes one knob in either profile.
-    """
-    check_choice("profile", profile, tuple(presets))
-    preset = presets[profile]
-    values, origins = {}, {}
-    for name in dict.fromkeys([*given, *preset]):
-        value = given.get(name)
-        if value is not None:
-            values[name], origins[name] = value, "parameter"
-        elif name in preset:
-            values[name], origins[name] = preset[name], f"{profile} profile"
-        else:
-            raise LthkitError(f"parameter {name!r} is None and the {profile!r} preset has no value "
-                              "for it: give it a value or add it to the presets.")
-    return Settings(values, origins)
+    """The chapter's own knobs: ``presets[profile]`` with every given value that is not None
+    on top (``lthkit.profiles.resolve``); shows as a table of values and where they came from.
+    Experiment knobs go to ``lthkit.search.experiment`` instead, which resolves them the same
+    way against the model's presets."""
+    return resolve(profile, presets, **given)
 
 
 def label(chart, profile=None, source=None):
@@ -119,12 +91,6 @@ def label(chart, profile=None, source=None):
     meta = dict(meta) if isinstance(meta, dict) else {}
     meta["lthkit"] = {"profile": profile or _run.profile, "source": source}
     return chart.properties(usermeta=meta)
-
-
-def profile_of(spec):
-    """(profile, source) of a chart spec: its ``label`` or else the running chapter's profile."""
-    meta = (spec.get("usermeta") or {}).get("lthkit") or {}
-    return meta.get("profile") or _run.profile, meta.get("source")
 
 
 def provenance(datasets=(), **extra):
@@ -155,7 +121,7 @@ def provenance_rows(datasets=(), **extra):
         "lthkit": _lthkit_version(),
         "Keras": f"{keras.__version__}, backend {keras.backend.backend()}",
         "device": _device(keras.backend.backend()),
-        "wall time": _duration(time.time() - _run.started),
+        "wall time": _duration(time.time() - _run.started) + _budget(),
         "finished": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "Python": f"{platform.python_version()} on {platform.system()} {platform.machine()}",
     }
@@ -165,6 +131,26 @@ def provenance_rows(datasets=(), **extra):
     rows.update({k.replace("_", " "): str(v) for k, v in extra.items()})
     rows.update({f"note {i + 1}": note for i, note in enumerate(_run.notes)})
     return rows
+
+
+def _budget():
+    budget = os.environ.get(BUDGET_ENV)
+    return f" (this chapter's budget in this profile: {_duration(float(budget))})" if budget else ""
+
+
+def show_ledger(ledger, title=None):
+    """Display a claims ledger (``lthkit.claims.ledger``) as the chapter's comparison table."""
+    from IPython.display import Markdown, display
+    marks = {"within": "✅ within", "above": "⬆ above", "below": "⬇ below",
+             "not reached": "… not reached", "not comparable": "≠ not comparable",
+             "not run": "— not run"}
+    rows = ["| claim | paper | ours (mean ± std) | n | verdict | why | numbers from |",
+            "|---|---|---|---|---|---|---|"]
+    for r in ledger.itertuples():
+        cells = [f"{r.claim} {r.source}", r.paper, r.ours or "—", str(r.n),
+                 marks.get(r.verdict, r.verdict), r.why, r.results]
+        rows.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
+    display(Markdown((f"**{title}**\n\n" if title else "") + "\n".join(rows)))
 
 
 def _lthkit_version():

@@ -1,9 +1,11 @@
 """Altair charts of the paper's views. Each takes the tidy tables of `ResultStore` and a
 `source` label (e.g. "quick profile") that every figure shows."""
-import altair as alt
-import pandas as pd
+import itertools
 
-BRANCH_NAMES = {"main": "winning ticket", "reinit": "random reinit", "random": "random pruning"}
+import altair as alt
+
+from lthkit.analysis import BRANCH_NAMES, series_labels, with_dense_level
+
 BRANCH_COLORS = {"winning ticket": "#1f77b4", "random reinit": "#d62728",
                  "random pruning": "#7f7f7f"}
 METRIC_NAMES = {"early_stop_test_accuracy": "test accuracy at early stop",
@@ -16,23 +18,18 @@ CURVE_NAMES = {"val_loss": "validation loss", "test_accuracy": "test accuracy",
                "train_loss": "training loss", "val_accuracy": "validation accuracy"}
 
 
-def _with_dense_level(table):
-    """Controls start at round 1; give each the dense round 0 so lines start at 100 %."""
-    dense = table[(table["branch"] == "main") & (table["round"] == 0)]
-    extra = [dense.assign(branch=b) for b in table["branch"].unique() if b != "main"]
-    return pd.concat([table, *extra], ignore_index=True)
-
-
-def summarize(table, y, by=("branch", "round")):
-    """Mean, min and max of `y` over replicates, per branch and round."""
-    t = _with_dense_level(table)
+def summarize(table, y, by=("series", "round")):
+    """Mean, min and max of `y` over replicates, per line of a chart (series) and round."""
+    t = with_dense_level(table)
+    t["series"] = series_labels(t)
     g = t.groupby(list(by)).agg(mean=(y, "mean"), min=(y, "min"), max=(y, "max"),
                                 n=(y, "size"), percent_remaining=("percent_remaining", "mean"))
     g = g.reset_index()
-    g["label"] = g["branch"].map(BRANCH_NAMES).fillna(g["branch"])
+    g["label"] = g["series"]
     return g
 
 
+_HOVER_IDS = itertools.count()
 OTHER_COLORS = ["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 
@@ -62,12 +59,12 @@ def by_sparsity(table, y="early_stop_test_accuracy", source="", title=None, widt
     band = base.mark_area(opacity=0.18).encode(y=alt.Y("min:Q", title=ytitle,
                                                        scale=alt.Scale(zero=zero)), y2="max:Q")
     line = base.mark_line().encode(y="mean:Q")
-    hover = alt.selection_point(name=f"hover_{y}", on="pointerover", fields=["round"],
-                                 nearest=True, empty=False)
+    hover = alt.selection_point(name=f"hover{next(_HOVER_IDS)}", on="pointerover",
+                                 fields=["round"], nearest=True, empty=False)
     points = base.mark_point(filled=True, size=30).encode(
         y="mean:Q",
         opacity=alt.condition(hover, alt.value(1.0), alt.value(0.35)),
-        tooltip=[alt.Tooltip("label:N", title="branch"), alt.Tooltip("round:Q"),
+        tooltip=[alt.Tooltip("label:N", title="series"), alt.Tooltip("round:Q"),
                  alt.Tooltip("percent_remaining:Q", title="% remaining", format=".2f"),
                  alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("min:Q", format=".2f"),
                  alt.Tooltip("max:Q", format=".2f"), alt.Tooltip("n:Q", title="replicates")],
@@ -90,9 +87,12 @@ def paper_views(table, source="", width=250, height=200):
 
 
 def training_curves(curves, rounds=None, y="test_accuracy", branch="main", source="",
-                    width=420, height=240):
-    """A metric over training iterations, one line per round (level of sparsity)."""
+                    width=420, height=240, every=None):
+    """A metric over training iterations, one line per round (level of sparsity): the given
+    `rounds`, or every `every`-th round, or all."""
     c = curves[(curves["branch"] == branch) & curves[y].notna()]
+    if rounds is None and every:
+        rounds = sorted(c["round"].unique())[::every]
     if rounds is not None:
         c = c[c["round"].isin(list(rounds))]
     c = c.groupby(["round", "iteration"], as_index=False).agg(
@@ -124,3 +124,34 @@ def layer_sparsity(layers, source="", width=420, height=220):
                  alt.Tooltip("percent:Q", format=".2f")],
     ).properties(width=width, height=height,
                  title=alt.Title("Remaining weights per layer", subtitle=source or ""))
+
+
+VERDICT_COLORS = {"within": "#2ca02c", "above": "#1f77b4", "below": "#d62728",
+                  "not comparable": "#7f7f7f"}
+
+
+def ledger_chart(ledger, width=360, height=300):
+    """Accuracy claims of a claims ledger: the paper's value against ours, one point per
+    claim, coloured by verdict; points on the diagonal agree."""
+    d = ledger[(ledger["kind"] == "value") & ledger["ours_value"].notna()].copy()
+    if d.empty:
+        return None
+    d["claim_text"] = d["claim"] + " " + d["source"]
+    lo = float(min(d["paper_value"].min(), d["ours_value"].min())) - 2
+    hi = float(max(d["paper_value"].max(), d["ours_value"].max())) + 1
+    domain = [v for v in VERDICT_COLORS if v in set(d["verdict"])]
+    scale = alt.Scale(domain=[lo, hi], zero=False)
+    points = alt.Chart(d).mark_point(filled=True, size=70).encode(
+        x=alt.X("paper_value:Q", title="the paper's value (%)", scale=scale),
+        y=alt.Y("ours_value:Q", title="ours (%)", scale=scale),
+        color=alt.Color("verdict:N", scale=alt.Scale(domain=domain,
+                                                     range=[VERDICT_COLORS[v] for v in domain]),
+                        legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("experiment:N", legend=alt.Legend(orient="bottom")),
+        tooltip=["claim_text:N", "paper:N", "ours:N", "verdict:N", "results:N"])
+    diagonal = alt.Chart(alt.Data(values=[{"v": lo}, {"v": hi}])).mark_line(
+        color="#999", strokeDash=[4, 4]).encode(x="v:Q", y="v:Q")
+    return (diagonal + points).properties(
+        width=width, height=height,
+        title=alt.Title("Accuracy claims: ours against the paper's",
+                        subtitle="on the dashed line ours equals the paper's value"))

@@ -95,7 +95,14 @@ class BucketStream(BatchStream):
 
 
 def cut_width(longest, max_len):
-    """A batch's width: its longest text rounded up to `LENGTH_STEP` (at most max_len)."""
+    """A batch's width: its longest text rounded up to `LENGTH_STEP` (at most max_len).
+
+    TensorFlow's data adapter fixes every dimension from the first batch, so there batches
+    keep the full width: the model ignores padding, so this changes the speed, not the
+    numbers.
+    """
+    if keras.backend.backend() == "tensorflow":
+        return int(max_len)
     return int(min(max_len, max(LENGTH_STEP, math.ceil(longest / LENGTH_STEP) * LENGTH_STEP)))
 
 

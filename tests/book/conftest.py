@@ -7,16 +7,17 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from book_helpers import CI_CHAPTERS, CI_ROOT, REPO, Chromium, chromium_path, make_book, run_book
+from book_helpers import (CI_CHAPTERS, CI_PROFILE, CI_ROOT, REPO, Chromium, chromium_path,
+                          make_book, run_book)
 
 
 @pytest.fixture(scope="session")
 def ci_book():
-    """The quick-profile book of CI_CHAPTERS, built by the driver; (root, seconds, output)."""
+    """The smoke-profile book of CI_CHAPTERS, built by the driver; (root, seconds, output)."""
     root = make_book(CI_ROOT, CI_CHAPTERS,
                      {name: (REPO / "book" / f"{name}.py").read_text() for name in CI_CHAPTERS})
     started = time.time()
-    result = run_book(root, "--profile", "quick")
+    result = run_book(root, "--profile", CI_PROFILE)
     seconds = time.time() - started
     assert result.returncode == 0, f"book build failed:\n{result.stdout}\n{result.stderr}"
     return root, seconds, result.stdout + result.stderr

@@ -1,6 +1,6 @@
-"""CI's book: the intro and the quickstart, quick profile, built by the driver and opened in
-headless Chromium from a local server: every chart drew, the math rendered, nothing left the
-local server."""
+"""CI's book: every chapter in the smoke profile, built by the driver and opened in headless
+Chromium from a local server: every chart drew, the math rendered, nothing left the local
+server, and the build log fits on one screen."""
 import json
 import os
 import time
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from book_helpers import CI_CHAPTERS, run_book
-from lthkit.book.build import code_hash
+from book_helpers import CI_CHAPTERS, CI_PROFILE, run_book
+from lthkit.book.driver import code_hash
 
 pytestmark = pytest.mark.book
 
@@ -32,7 +32,8 @@ PAGE_STATE = """(() => {
 })()"""
 
 # What each CI page must contain at least: (charts, math elements).
-EXPECTED = {"intro": (1, 1), "01_quickstart": (1, 0)}
+EXPECTED = {"intro": (1, 1), "01_quickstart": (1, 0), "02_reproduction": (6, 1),
+            "99_ledger": (1, 0)}
 
 
 def page_path(root, name):
@@ -49,10 +50,27 @@ def test_quick_book_builds_html(ci_book):
         text = page_path(root, name).read_text(encoding="utf-8")
         backend = os.environ.get("KERAS_BACKEND", "jax")
         assert "Provenance" in text and f"backend {backend}" in text, name
-        assert "Profile: quick" in text, f"{name}: a chart does not say its profile"
+        if EXPECTED.get(name, (1, 0))[0]:
+            assert f"Profile: {CI_PROFILE}" in text, f"{name}: a chart does not say its profile"
         for noise in NOISE:
             assert noise not in text, f"{name}: {noise!r} in the page"
-    print(f"quick book of {CI_CHAPTERS} built in {seconds:.0f} s")
+    print(f"{CI_PROFILE} book of {CI_CHAPTERS} built in {seconds:.0f} s")
+
+
+def test_build_log_fits_on_one_screen(ci_book):
+    lines = [line for line in ci_book[2].splitlines() if line.strip()]
+    assert len(lines) <= 40, "\n".join(lines)
+    assert "stderr" not in ci_book[2]
+
+
+def test_progress_bars_stay_out_of_the_pages(ci_book):
+    root = Path(ci_book[0])
+    for name in CI_CHAPTERS:
+        nb = json.loads((root / "book" / "_executed" / f"{name}.ipynb").read_text())
+        streams = [o for c in nb["cells"] for o in c.get("outputs", [])
+                   if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+        assert not any("it/s" in "".join(o["text"]) or "\r" in "".join(o["text"])
+                       for o in streams), name
 
 
 def test_unchanged_chapters_are_not_executed_again(ci_book):
@@ -61,7 +79,7 @@ def test_unchanged_chapters_are_not_executed_again(ci_book):
     if stamp["lthkit_sha256"] != code_hash():
         pytest.skip("lthkit's code changed since the CI book was built (someone is editing it)")
     started = time.time()
-    result = run_book(root, "--profile", "quick")
+    result = run_book(root, "--profile", CI_PROFILE)
     assert result.returncode == 0, result.stdout + result.stderr
     for name in CI_CHAPTERS:
         assert f"{name}: up to date" in result.stdout

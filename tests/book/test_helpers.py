@@ -6,7 +6,9 @@ import pandas as pd
 import pytest
 
 from lthkit._errors import LthkitError
-from lthkit.book import build, chapter, label, settings
+from lthkit.book import driver as build
+from lthkit.book import label, settings
+from lthkit.book.state import RUN
 from lthkit.book.altair_renderer import BUNDLE, render
 
 PRESETS = {"quick": {"epochs": 3, "n_train": 1000}, "full": {"epochs": 50, "n_train": None}}
@@ -30,7 +32,7 @@ def test_settings_refuse_unknown_profile_and_missing_value():
 
 
 def test_chart_caption_names_the_profile_and_html_loads_the_local_bundle():
-    chapter._run.profile = "quick"
+    RUN.profile = "quick"
     chart = alt.Chart(pd.DataFrame({"x": [1, 2], "y": ["</script>", "b"]})).mark_point().encode(
         x="x", y="y")
     bundle = render(chart.to_dict())
@@ -79,3 +81,5 @@ def test_every_book_chapter_has_profile_parameter_and_calls_setup():
         assert "profile" in build.declared_parameters(nb), name
         assert "book.setup(profile" in code[1].source, name
         assert "book.provenance(" in text, name
+        budget = nb.metadata.get("lthkit", {}).get("budget", {})
+        assert {"smoke", "quick"} <= set(budget), f"{name}: no time budget for smoke and quick"

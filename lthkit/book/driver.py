@@ -20,7 +20,9 @@ import time
 from pathlib import Path
 
 from lthkit._errors import LthkitError
-from lthkit.book.chapter import BOOK_ENV, PROFILES
+from lthkit.book.chapter import BOOK_ENV, BUDGET_ENV
+from lthkit.profiles import PROFILES
+from lthkit.progress import PROGRESS_ENV
 
 SOURCE_DIR = "book"
 EXECUTED_DIR = "book/_executed"
@@ -89,6 +91,17 @@ def results_hash(root):
     return digest.hexdigest()
 
 
+def store_hash(root, profile):
+    """One hash of the metrics in the result stores a profile's chapters read and write."""
+    from lthkit.profiles import results_store
+    digest = hashlib.sha256()
+    stores = {results_store(profile).root, Path(root) / "results"}
+    for folder in sorted(stores):
+        for path in sorted(folder.rglob("metrics.json")) if folder.is_dir() else ():
+            digest.update(str(path).encode() + b"\0" + str(path.stat().st_mtime_ns).encode())
+    return digest.hexdigest()
+
+
 def declared_parameters(nb):
     """Names assigned in the notebook's ``parameters`` cell (papermill's tag)."""
     for cell in nb.cells:
@@ -152,10 +165,15 @@ def execute_chapter(root, name, profile, overrides=None, force=False, log=print,
 
     out_dir = root / EXECUTED_DIR
     output, stamp_path = out_dir / f"{name}.ipynb", out_dir / f"{name}.json"
+    meta = nb.metadata.get("lthkit", {})
+    budget = (meta.get("budget") or {}).get(profile)
     stamp = {"chapter": f"{SOURCE_DIR}/{name}.py",
              "source_sha256": hashlib.sha256(text.encode()).hexdigest(),
              "lthkit_sha256": code or code_hash(), "results_sha256": results_hash(root),
              "parameters": parameters}
+    if meta.get("reads_store"):
+        # A page that reports on every run (the claims ledger) re-runs when any run changes.
+        stamp["store_sha256"] = store_hash(root, profile)
     if not force and output.exists() and stamp_path.exists():
         old = json.loads(stamp_path.read_text())
         if all(old.get(k) == v for k, v in stamp.items()):
@@ -169,6 +187,13 @@ def execute_chapter(root, name, profile, overrides=None, force=False, log=print,
     nb.metadata["kernelspec"] = {"name": KERNEL, "display_name": "Python (lthkit)",
                                  "language": "python"}
     log(f"  {name}: executing {stamp['chapter']} with {parameters}")
+    progress = out_dir / f"{name}.progress.log"
+    progress.write_text("")
+    os.environ[PROGRESS_ENV] = str(progress)  # the kernel's bars go there, not into the page
+    if budget:
+        os.environ[BUDGET_ENV] = str(budget)
+    else:
+        os.environ.pop(BUDGET_ENV, None)
     started = time.time()
     try:
         papermill.execute_notebook(nb, str(running), parameters=parameters, kernel_name=KERNEL,
@@ -184,7 +209,11 @@ def execute_chapter(root, name, profile, overrides=None, force=False, log=print,
     running.replace(output)
     stamp["seconds"] = round(time.time() - started, 1)
     stamp_path.write_text(json.dumps(stamp, indent=1) + "\n")
-    log(f"  {name}: executed in {stamp['seconds']:.0f} s")
+    verdict = ""
+    if budget:
+        verdict = (f" (budget {budget} s)" if stamp["seconds"] <= budget else
+                   f" -- OVER its {budget} s budget for the {profile} profile")
+    log(f"  {name}: executed in {stamp['seconds']:.0f} s{verdict}")
     return True
 
 

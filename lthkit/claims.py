@@ -1,0 +1,279 @@
+"""Published claims as data, and the ledger that sets our numbers next to them.
+
+Every number of `../shared/SPEC.md` that a chapter compares with is one `Claim`: where it
+comes from, which experiment and metric it is about, at which level of sparsity, its value
+and spread, how close counts as agreeing, and what the sentence means. `ledger(table,
+claims)` computes our number for each claim from a results table and gives a verdict:
+
+- within: ours agrees with the paper's value (within the claim's tolerance);
+- above / below: ours is higher / lower (for levels: ours holds to a denser / sparser level);
+- not reached: our run did not prune far enough to test it (a short run, a quick profile);
+- not comparable: our data differ in a way that makes the number meaningless to compare
+  (AG News offline is a re-split of the official test rows);
+- not run: no results for it yet.
+
+Kinds of claim (what `value` measures):
+
+- "value": the mean of `metric` (in %) for `branch` at the level nearest `level`;
+- "sparsest_at_dense": the sparsest % of weights remaining at which `branch`'s mean is at or
+  above the dense mean (tolerance: a factor on the level);
+- "gain": the ticket's mean minus the dense mean at `level`, in points;
+- "ratio": `branch`'s mean over the ticket's at `level` (e.g. early-stop iterations).
+"""
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lthkit import analysis
+
+KINDS = ("value", "sparsest_at_dense", "gain", "ratio")
+VERDICTS = ("within", "above", "below", "not reached", "not comparable", "not run")
+LEVEL_SLACK = 1.25  # "at a level": our nearest level may be this factor away (about a round)
+ACCURACY = "early_stop_test_accuracy"
+
+
+@dataclass(frozen=True)
+class Claim:
+    id: str
+    source: str  # [FC19], [TXT], ... as in SPEC
+    experiment: str  # E1 ... E8
+    target: str  # which results: a model, dataset and variant, see TARGETS
+    kind: str
+    value: float
+    meaning: str  # the sentence, in our words
+    metric: str = ACCURACY
+    level: float | None = None  # % of weights remaining the claim is about
+    branch: str = "main"
+    spread: float | None = None  # the paper's ± where it gives one
+    tolerance: float = 0.5  # points (value, gain), a factor (sparsest_at_dense), absolute (ratio)
+    official_test_only: bool = False  # not comparable on a re-split of the test rows
+    note: str = ""
+
+    @property
+    def paper(self):
+        unit = {"value": " %", "gain": " pp", "ratio": "x", "sparsest_at_dense": " % remaining"}
+        text = f"{self.value:g}" + (f" ± {self.spread:g}" if self.spread else "")
+        text += unit[self.kind]
+        if self.level is not None:
+            text += f" at {self.level:g} % remaining"
+        return text + (f" ({self.note})" if self.note else "")
+
+
+def _sparsity(s):
+    """% of weights remaining at a sparsity s (in %)."""
+    return round(100 - s, 1)
+
+
+CLAIMS = [
+    # E1: Lenet-300-100 on MNIST [FC19], [FDRC19]
+    Claim("FC19.lenet.dense", "FC19", "E1", "lenet_300_100", "value", 98.0, spread=0.2,
+          tolerance=0.3, level=100, meaning="dense Lenet-300-100 test accuracy"),
+    Claim("FC19.lenet.ticket_down_to", "FC19", "E1", "lenet_300_100", "sparsest_at_dense", 3.6,
+          tolerance=1.5, meaning="winning tickets stay at or above the dense accuracy down to"),
+    Claim("FC19.lenet.reinit_down_to", "FC19", "E1", "lenet_300_100", "sparsest_at_dense",
+          21.0, branch="reinit", tolerance=1.5,
+          meaning="randomly reinitialized tickets hold the dense accuracy down to "
+                  "(they start losing it at about 21 %)"),
+    Claim("FC19.lenet.gain", "FC19", "E1", "lenet_300_100", "gain", 0.3, level=13.5,
+          tolerance=0.3, meaning="winning tickets gain over the dense network"),
+    Claim("FC19.lenet.early_stop", "FC19", "E1", "lenet_300_100", "ratio", 2.51, level=21.0,
+          metric="early_stop_iteration", branch="reinit", tolerance=0.5,
+          meaning="reinitialized tickets reach their early-stop point later, by a factor of"),
+    Claim("FDRC19.lenet.imp", "FDRC19", "E1", "lenet_300_100", "value", 98.3, spread=0.1,
+          level=10.7, tolerance=0.3, meaning="IMP tickets at 10.7 % remaining"),
+    Claim("FDRC19.lenet.random", "FDRC19", "E1", "lenet_300_100", "value", 97.5, spread=0.3,
+          level=10.7, branch="random", tolerance=0.4,
+          meaning="a random mask of the same per-layer sparsity at 10.7 % remaining"),
+    # E2: Conv-6 on CIFAR-10 [FC19]
+    Claim("FC19.conv6.dense", "FC19", "E2", "conv6", "value", 79.0, level=100, tolerance=1.0,
+          note="read off a figure: about 78-80", meaning="dense Conv-6 test accuracy"),
+    Claim("FC19.conv6.ticket_down_to", "FC19", "E2", "conv6", "sparsest_at_dense", 2.0,
+          tolerance=1.5, meaning="winning tickets stay above the dense accuracy down to"),
+    Claim("FC19.conv6.gain", "FC19", "E2", "conv6", "gain", 3.3, level=26.4, tolerance=1.0,
+          meaning="winning tickets gain over the dense network"),
+    Claim("FC19.conv6.early_stop", "FC19", "E2", "conv6", "ratio", 2.5, level=15.1,
+          metric="early_stop_iteration", branch="reinit", tolerance=0.5,
+          meaning="reinitialized tickets reach their early-stop point later, by a factor of"),
+    # E3: the 20 Newsgroups End2End network [UNV20 after PVD18]
+    Claim("PVD18.end2end.dense", "PVD18", "E3", "end2end", "value", 86.12, level=100,
+          tolerance=1.0, note="with its special loss, which [UNV20] and this book leave out",
+          meaning="dense End2End network test accuracy"),
+    Claim("UNV20.end2end.dense", "UNV20", "E3", "end2end", "value", 76.0, level=100,
+          tolerance=3.0, note="about 10 points below [PVD18]",
+          meaning="dense End2End network without the special loss"),
+    Claim("UNV20.end2end.down_to", "UNV20", "E3", "end2end", "sparsest_at_dense", 10.7,
+          tolerance=1.5, note="about 90 % of the weights removed",
+          meaning="the pruned networks keep the dense accuracy down to"),
+    # E4: Kim's text CNN [TXT]
+    Claim("TXT.cnn.imdb.dense_w9", "TXT", "E4", "text_cnn/imdb", "value", 88.88, level=100,
+          tolerance=1.0, note="week-9 notes", meaning="dense text CNN on IMDb"),
+    Claim("TXT.cnn.imdb.it_full", "TXT", "E4", "text_cnn/imdb", "value", 87.04, level=100,
+          tolerance=1.0, meaning="dense text CNN on IMDb (the run that was pruned)"),
+    Claim("TXT.cnn.imdb.it_ticket", "TXT", "E4", "text_cnn/imdb", "value", 87.55,
+          level=_sparsity(36), tolerance=1.0,
+          meaning="the best IMP ticket on IMDb, at 36 % sparsity"),
+    Claim("TXT.cnn.ag.dense_w9", "TXT", "E4", "text_cnn/ag_news", "value", 89.52, level=100,
+          tolerance=1.0, official_test_only=True, note="week-9 notes",
+          meaning="dense text CNN on AG News"),
+    Claim("TXT.cnn.ag.it_full", "TXT", "E4", "text_cnn/ag_news", "value", 89.18, level=100,
+          tolerance=1.0, official_test_only=True,
+          meaning="dense text CNN on AG News (the run that was pruned)"),
+    Claim("TXT.cnn.ag.it_ticket", "TXT", "E4", "text_cnn/ag_news", "value", 89.56,
+          level=_sparsity(89.3), tolerance=1.0, official_test_only=True,
+          meaning="the best IMP ticket on AG News, at 89.3 % sparsity"),
+    # E5: the 2-layer BiLSTM [TXT]
+    Claim("TXT.lstm.imdb.dense_w9", "TXT", "E5", "text_lstm/imdb", "value", 90.54, level=100,
+          tolerance=1.0, note="week-9 notes", meaning="dense BiLSTM on IMDb"),
+    Claim("TXT.lstm.imdb.it_full", "TXT", "E5", "text_lstm/imdb", "value", 90.60, level=100,
+          tolerance=1.0, meaning="dense BiLSTM on IMDb (the run that was pruned)"),
+    Claim("TXT.lstm.imdb.it_ticket", "TXT", "E5", "text_lstm/imdb", "value", 90.24,
+          level=_sparsity(86.6), tolerance=1.0,
+          meaning="the best IMP ticket of the BiLSTM on IMDb, at 86.6 % sparsity"),
+    Claim("TXT.lstm.ag.dense_w9", "TXT", "E5", "text_lstm/ag_news", "value", 91.17, level=100,
+          tolerance=1.0, official_test_only=True, note="week-9 notes",
+          meaning="dense BiLSTM on AG News"),
+    Claim("TXT.lstm.ag.it_full", "TXT", "E5", "text_lstm/ag_news", "value", 91.75, level=100,
+          tolerance=1.0, official_test_only=True,
+          meaning="dense BiLSTM on AG News (the run that was pruned)"),
+    Claim("TXT.lstm.ag.it_ticket", "TXT", "E5", "text_lstm/ag_news", "value", 91.89,
+          level=_sparsity(48.8), tolerance=1.0, official_test_only=True,
+          meaning="the best IMP ticket of the BiLSTM on AG News, at 48.8 % sparsity"),
+    # E6: one-shot pruning [FC19]
+    Claim("FC19.lenet.oneshot_down_to", "FC19", "E6", "lenet_300_100/oneshot",
+          "sparsest_at_dense", 5.17, tolerance=1.5,
+          meaning="one-shot tickets are more accurate than the dense network down to"),
+    # It + late rewinding [TXT]
+    Claim("TXT.cnn.imdb.late_ticket", "TXT", "E4", "text_cnn/imdb/late", "value", 87.64,
+          level=_sparsity(48.8), tolerance=1.0,
+          meaning="the best IMP ticket with late rewinding on IMDb, at 48.8 % sparsity"),
+    Claim("TXT.lstm.ag.late_ticket", "TXT", "E5", "text_lstm/ag_news/late", "value", 92.36,
+          level=_sparsity(73.8), tolerance=1.0, official_test_only=True,
+          meaning="the best IMP ticket of the BiLSTM with late rewinding on AG News, "
+                  "at 73.8 % sparsity"),
+]
+BY_ID = {c.id: c for c in CLAIMS}
+assert len(BY_ID) == len(CLAIMS), "claim ids must be unique"
+assert all(c.kind in KINDS for c in CLAIMS)
+
+
+def select(target=None, ids=None):
+    """The claims about one target (e.g. "lenet_300_100"), or with the given ids."""
+    if ids is not None:
+        return [BY_ID[i] for i in ids]
+    return [c for c in CLAIMS if target is None or c.target == target]
+
+
+def _nearest(table, claim, variant):
+    """Our level nearest the claim's (or None if none is within LEVEL_SLACK of it)."""
+    levels = analysis.level_means(table, claim.metric, claim.branch, variant)
+    if levels.empty:
+        return None
+    row = analysis.at_level(table, claim.level, claim.metric, claim.branch, variant)
+    ratio = max(row["percent_remaining"], claim.level) / min(row["percent_remaining"],
+                                                             claim.level)
+    return row if ratio <= LEVEL_SLACK else None
+
+
+def _compare(ours, claim):
+    if abs(ours - claim.value) <= claim.tolerance:
+        return "within"
+    return "above" if ours > claim.value else "below"
+
+
+def assess(table, claim, variant=None, resplit=None):
+    """(ours as text, ours as a number, n, verdict, why) of one claim against a table."""
+    if table is None or table.empty or (variant is not None and variant not in
+                                        set(table.get("variant", []))):
+        return "", math.nan, 0, "not run", "no results for this experiment yet"
+    if claim.branch not in set(table["branch"]):
+        return "", math.nan, 0, "not run", f"the {claim.branch!r} branch was not trained"
+    scale = 100.0 if "accuracy" in claim.metric else 1.0
+    if claim.kind == "sparsest_at_dense":
+        ours = analysis.sparsest_at_dense(table, claim.branch, claim.metric, variant=variant)
+        levels = analysis.level_means(table, claim.metric, claim.branch, variant)
+        deepest = float(levels["percent_remaining"].min())
+        n = int(levels["n"].min())
+        text = f"{ours:.3g} % remaining"
+        factor = max(ours, claim.value) / min(ours, claim.value)
+        if ours <= deepest * 1.0001 and deepest > claim.value / claim.tolerance:
+            verdict, why = "not reached", (f"still at or above dense at the sparsest level run "
+                                           f"({deepest:.3g} %)")
+        elif factor <= claim.tolerance:
+            verdict, why = "within", f"within a factor {claim.tolerance:g} of the paper's level"
+        elif ours < claim.value:
+            verdict, why = "below", "holds the dense accuracy to a sparser level than the paper"
+        else:
+            verdict, why = "above", "loses the dense accuracy at a denser level than the paper"
+    else:
+        row = _nearest(table, claim, variant)
+        if row is None:
+            levels = analysis.level_means(table, claim.metric, claim.branch, variant)
+            return "", math.nan, int(levels["n"].max() or 0), "not reached", (
+                f"no level near {claim.level:g} % remaining was run")
+        n, where = int(row["n"]), f" at {row['percent_remaining']:.3g} %"
+        if claim.kind == "value":
+            ours = row["mean"] * scale
+            std = row["std"] * scale if n > 1 else None
+            text = f"{ours:.2f}" + (f" ± {std:.2f}" if std is not None else "") + where
+        elif claim.kind == "gain":
+            base, _, _ = analysis.dense(table, claim.metric, variant)
+            ours = (row["mean"] - base) * scale
+            text = f"{ours:+.2f} pp{where}"
+        else:  # ratio
+            main = analysis.at_level(table, claim.level, claim.metric, "main", variant)
+            ours = row["mean"] / main["mean"] if main["mean"] else math.nan
+            text = f"{ours:.2f}x{where} ({row['mean']:.0f} vs {main['mean']:.0f})"
+        verdict = _compare(ours, claim)
+        why = {"within": f"within ±{claim.tolerance:g} of the paper",
+               "above": "higher than the paper", "below": "lower than the paper"}[verdict]
+    if claim.official_test_only and resplit:
+        return text, ours, n, "not comparable", (
+            "our test rows are a re-split of the official test set (offline data): the "
+            "published numbers use the 120,000-row train split and the official test set")
+    return text, ours, n, verdict, why
+
+
+def ledger(table, claims, variant=None, results=None, resplit=None):
+    """The ledger of `claims` against a results table: a DataFrame, one row per claim.
+
+    `variant` picks the rows of a multi-variant table; `results` labels where the numbers
+    come from (profile, stored run hash); `resplit` (a dataset's `info.resplit`) marks
+    claims on an official test set as not comparable.
+    """
+    rows = []
+    for claim in claims:
+        ours, value, n, verdict, why = assess(table, claim, variant, resplit)
+        rows.append({"claim": claim.meaning, "source": f"[{claim.source}]",
+                     "paper": claim.paper, "ours": ours, "n": n, "verdict": verdict,
+                     "why": why, "results": results or "", "id": claim.id,
+                     "experiment": claim.experiment, "kind": claim.kind,
+                     "paper_value": claim.value, "ours_value": value})
+    return pd.DataFrame(rows)
+
+
+def results_for(name, profile):
+    """(table, label, resplit) of a target: the committed full run if there is one, else the
+    runs of `profile` in its store (what the book's chapters trained), else an empty table."""
+    from lthkit.profiles import results_store
+    from lthkit.search.runs import stored, target
+    full = stored(target(name, "full"))
+    if full is not None:
+        info = full.store.info(full.exp).get("data_info") or {}
+        return full.table, full.source, info.get("resplit")
+    exp = target(name, profile)
+    store = results_store(profile)
+    table = store.table(exp) if store.experiment_dir(exp).exists() else pd.DataFrame()
+    info = store.info(exp).get("data_info") or {}
+    return table, f"{profile} profile ({store.experiment_dir(exp).name})", info.get("resplit")
+
+
+def book_ledger(profile="quick"):
+    """Every claim of the book against the best results there are for it: the committed
+    full run where one exists, else this profile's runs (the ledger page shows this)."""
+    frames = []
+    for name in dict.fromkeys(c.target for c in CLAIMS):
+        table, label, resplit = results_for(name, profile)
+        frames.append(ledger(table, select(name), results=label, resplit=resplit)
+                      .assign(target=name))
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,170 @@
+"""What a chapter calls to get results: variants run together, stored runs, named targets.
+
+- `variants({"iterative": exp_a, "one-shot": exp_b}, store)` runs or resumes several
+  experiments and returns one tidy table with a `variant` column. Experiments that train
+  the same dense network (same model, data, training and seed) share its stored round 0,
+  and data are loaded once per distinct dataset setting.
+- `stored(exp)` returns the committed run of an experiment (`results/`, the full profile)
+  with its hash, replicates, rounds and a diff card of how its settings depart from the
+  paper's, or None: a chapter shows full results without training and without code.
+- `target(name, profile)` is the experiment behind a named target of the claims ledger
+  ("lenet_300_100", "text_cnn/imdb", "lenet_300_100/oneshot", ...), so a chapter and the
+  ledger page look at the same runs.
+"""
+from dataclasses import dataclass
+
+import pandas as pd
+
+from lthkit._errors import bad_param
+from lthkit.search.defaults import PAPER_NOTES, default_experiment
+from lthkit.search.presets import experiment
+
+# name -> (model, dataset, knobs): the experiments the claims ledger compares with
+TARGETS = {
+    "lenet_300_100": ("lenet_300_100", None, {}),
+    "lenet_300_100/oneshot": ("lenet_300_100", None, {"mode": "oneshot"}),
+    "conv6": ("conv6", None, {}),
+    "end2end": ("end2end", None, {}),
+    "text_cnn/imdb": ("text_cnn", "imdb", {}),
+    "text_cnn/ag_news": ("text_cnn", "ag_news", {}),
+    "text_cnn/imdb/late": ("text_cnn", "imdb", {"rewind": "1ep"}),
+    "text_lstm/imdb": ("text_lstm", "imdb", {}),
+    "text_lstm/ag_news": ("text_lstm", "ag_news", {}),
+    "text_lstm/ag_news/late": ("text_lstm", "ag_news", {"rewind": "1ep"}),
+}
+
+
+def target(name, profile="quick", **knobs):
+    """The experiment behind target `name` in `profile` (knobs on top, None = profile's)."""
+    if name not in TARGETS:
+        raise bad_param("target", name, "one of " + ", ".join(TARGETS))
+    model, dataset, fixed = TARGETS[name]
+    return experiment(model, profile, dataset, **{**fixed, **knobs})
+
+
+def variants(experiments, store, quiet=False, replicates=None):
+    """Run or resume every experiment of `{variant name: Experiment}`; one tidy table with
+    a `variant` column (the experiments' own tables, concatenated)."""
+    from lthkit._io import digest
+    from lthkit.search.ticket import TicketSearch, dataset_for
+    data_cache, tables = {}, []
+    for name, exp in experiments.items():
+        key = digest(exp.to_dict()["data"])
+        search = TicketSearch(exp, store, data=data_cache.get(key), quiet=quiet,
+                              replicates=replicates)
+        if key not in data_cache and store.missing(exp):
+            data_cache[key] = search.data = dataset_for(exp)
+        table = search.run()
+        if not table.empty:
+            tables.append(table.assign(variant=name))
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
+
+@dataclass
+class StoredRun:
+    """A committed run: its table, where it is, how much of it there is, how it differs."""
+    exp: object
+    store: object
+    table: pd.DataFrame
+
+    @property
+    def hash(self):
+        from lthkit.store import experiment_hash
+        return experiment_hash(self.exp)
+
+    @property
+    def folder(self):
+        return self.store.experiment_dir(self.exp)
+
+    @property
+    def replicates(self):
+        return int(self.table["replicate"].nunique())
+
+    @property
+    def rounds(self):
+        return int(self.table["round"].max())
+
+    @property
+    def branches(self):
+        return sorted(self.table["branch"].unique(), key=lambda b: (b != "main", b))
+
+    @property
+    def source(self):
+        """The label charts and tables carry: profile, replicates, rounds and folder."""
+        return (f"full profile, {self.replicates} replicates, rounds 0-{self.rounds}, "
+                f"results/{self.folder.name}")
+
+    def summary(self):
+        done = self.table.groupby("branch")["round"].agg(["max", "size"])
+        parts = [f"{b}: {int(done.loc[b, 'size'])} rounds" for b in self.branches]
+        return (f"Stored run `results/{self.folder.name}` (hash {self.hash}): "
+                f"{self.replicates} replicates, rounds 0 to {self.rounds}; " + ", ".join(parts))
+
+    def diff_card(self):
+        """How this run's settings depart from the paper's setting, as a table."""
+        return diff_card(self.exp, self.store.info(self.exp).get("data_info"))
+
+    def _repr_markdown_(self):
+        from lthkit.analysis import markdown_table
+        return self.summary() + "\n\n" + markdown_table(self.diff_card(), index=False)
+
+
+def _flatten(d, prefix=""):
+    out = {}
+    for key, value in d.items():
+        if isinstance(value, dict) and key != "rates":
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
+
+
+IGNORED = {"name", "search.controls", "train.test_curve", "train.eval_batch_size"}
+
+
+def diff_card(exp, data_info=None):
+    """Settings of `exp` that differ from the paper's (`default_experiment`), with the
+    notes on where lthkit's paper setting itself departs from the paper."""
+    dataset = exp.data.name if exp.model.name in ("text_cnn", "text_lstm") else None
+    paper = _flatten(default_experiment(exp.model.name, dataset).to_dict())
+    ours = _flatten(exp.to_dict())
+    rows = []
+    for key in sorted(set(paper) | set(ours)):
+        if key in IGNORED:
+            continue
+        a, b = paper.get(key, "(default)"), ours.get(key, "(default)")
+        if a != b:
+            rows.append({"setting": key, "paper": _show(key, a), "this run": _show(key, b)})
+    for note in PAPER_NOTES.get(exp.model.name, []):
+        rows.append({"setting": "note", "paper": "", "this run": note})
+    if data_info:
+        if data_info.get("resplit"):
+            rows.append({"setting": "data", "paper": "official splits",
+                         "this run": "RE-SPLIT: " + data_info["resplit"]})
+        if data_info.get("lossy"):
+            rows.append({"setting": "data", "paper": "original pixels",
+                         "this run": "a lossy copy (see the dataset notes)"})
+    return pd.DataFrame(rows, columns=["setting", "paper", "this run"])
+
+
+def _show(key, value):
+    if value is None:
+        return {"data.kwargs.vocab_size": "all training words", "data.n_train": "all",
+                "data.n_test": "all", "search.mask_after": "end of training"}.get(key, "None")
+    return str(value)
+
+
+def stored(exp, store=None):
+    """The committed run of `exp` (default store: `results/`), or None if nothing is stored.
+
+    Reads only: nothing is trained. The table holds what is stored of the replicates, rounds
+    and controls `exp` asks for.
+    """
+    from lthkit.profiles import results_store
+    store = store or results_store("full")
+    if not store.experiment_dir(exp).exists():
+        return None
+    table = store.table(exp)
+    if table.empty:
+        return None
+    return StoredRun(exp, store, table)
