@@ -149,6 +149,15 @@ class TicketSearch:
         """
         self.store.register(self.exp)
         self.store.check(self.exp)
+        lost = self.store.lost_masks(self.exp, self.replicates)
+        if lost:
+            self._setup()
+            for rep, branch, r in lost:
+                with self._item_lock(rep, branch, r):
+                    if branch == MAIN:
+                        self._masks(rep, r)
+                    else:
+                        self._control_masks(rep, branch, r)
         todo = [t for t in self.store.missing(self.exp) if t[0] in self.replicates]
         if todo:
             self._setup()

@@ -246,9 +246,40 @@ class ResultStore:
                         self.metrics(exp, rep, branch, r)
                     if r >= 1 and self.mask_path(exp, rep, branch, r).exists():
                         self.masks(exp, rep, branch, r)
-            self.read_json(self.dense_replicate_dir(exp, rep) / "digests.json")
+            self.check_weights(exp, rep)
         after = set(self.root.rglob("*.damaged-*")) if self.root.exists() else set()
         return sorted(after - before)
+
+    def check_weights(self, exp, replicate):
+        """Check the local weights of a dense round (init, trained, snapshots) against the
+        digests recorded for them; move aside what is unreadable or differs."""
+        folder = self.dense_replicate_dir(exp, replicate)
+        digests = self.read_json(folder / "digests.json") or {}
+        for path in sorted(folder.glob("*.npz")):
+            try:
+                weights = _io.load_npz(path)
+            except _io.DamagedFile as err:
+                _io.quarantine(path, err.reason, stacklevel=2)
+                continue
+            recorded = digests.get(path.stem)
+            if recorded and recorded != _io.arrays_digest(weights):
+                _io.quarantine(path, "its weights are not the ones recorded for it (digest)",
+                               stacklevel=2)
+
+    def lost_masks(self, exp, replicates):
+        """(replicate, branch, round) of finished rounds whose stored mask went missing: the
+        round recorded the mask it trained with, so the file existed (runs from before masks
+        were committed record none, and are rebuilt only on request)."""
+        lost = []
+        for rep in replicates:
+            for branch in (MAIN,) + tuple(exp.search.controls):
+                for r in range(1, exp.search.rounds + 1):
+                    if self.mask_path(exp, rep, branch, r).exists():
+                        continue
+                    m = self.read_json(self.metrics_path(exp, rep, branch, r))
+                    if m and m.get("mask_sha256") and m.get("masks_from", "own") != MAIN:
+                        lost.append((rep, branch, r))
+        return lost
 
     # -- tidy tables --------------------------------------------------------------------------
     def load_metrics(self, exp):
