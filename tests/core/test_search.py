@@ -225,3 +225,35 @@ def test_replicate_subsets_share_one_store(tmp_path, tiny_data):
     assert store.complete(exp) and set(table["replicate"]) == {0, 1}
     whole = run(exp, tmp_path / "whole", tiny_data)
     np.testing.assert_array_equal(table["test_accuracy"], whole["test_accuracy"])
+
+
+def test_a_registered_control_runs_without_touching_the_search(tmp_path, tiny_data,
+                                                                record_starts):
+    from lthkit.search import CONTROLS, register_control
+
+    @register_control("signs", "new magnitudes, the ticket's signs")
+    def signs(level):  # the README's example
+        fresh = level.fresh_weights()
+        kernels = {k: np.abs(w) * np.sign(level.kernels(level.rewind_weights)[k])
+                   for k, w in level.kernels(fresh).items()}
+        return level.with_kernels(level.rewind_weights, kernels), level.ticket_masks
+
+    try:
+        exp = tiny_experiment(rounds=2, controls=("reinit", "signs"))
+        search = TicketSearch(exp, ResultStore(tmp_path), data=tiny_data, quiet=True)
+        table = search.run()
+        assert set(table["branch"]) == {"main", "reinit", "signs"}
+        init = kernel_weights(search.model, load_npz(search.store.weights_path(exp, 0, "init")))
+        by = {s["desc"]: s for s in record_starts}
+        for r in (1, 2):
+            ticket, signed = by[f"rep 0 round {r} main"], by[f"rep 0 round {r} signs"]
+            for key, mask in ticket["masks"].items():
+                np.testing.assert_array_equal(signed["masks"][key], mask)
+                w = signed["weights"][key][mask]
+                np.testing.assert_array_equal(np.sign(w), np.sign(init[key][mask]))
+                assert not np.allclose(np.abs(w), np.abs(init[key][mask]))
+            m = load_json(search.store.metrics_path(exp, 0, "signs", r))
+            assert m["masks_from"] == "main" and not search.store.mask_path(
+                exp, 0, "signs", r).exists()
+    finally:
+        CONTROLS.pop("signs", None)

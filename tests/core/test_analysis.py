@@ -1,0 +1,130 @@
+"""The numbers chapters compare, on small hand-made tables: level lookups, "sparsest at or
+above dense", ledger verdicts, mask distances. Each assertion fails if a comparison is wrong."""
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lthkit import analysis, claims
+from lthkit.claims import Claim
+
+
+def table(levels, branch="main", replicates=(0, 1), metric="early_stop_test_accuracy"):
+    """Rows for rounds 0.. with (percent remaining, [accuracy per replicate])."""
+    rows = []
+    for i, (pct, accs) in enumerate(levels):
+        r = i if branch == "main" else i + 1  # controls start at round 1
+        for rep, acc in zip(replicates, accs):
+            rows.append({"branch": branch, "replicate": rep, "round": r,
+                         "percent_remaining": pct, metric: acc,  # controls stop twice as late:
+                         "early_stop_iteration": 1000 * (r + 1) * (2 if branch == "reinit" else 1)})
+    return pd.DataFrame(rows)
+
+
+MAIN = table([(100, [0.90, 0.92]), (80, [0.93, 0.93]), (64, [0.92, 0.90]),
+              (51.2, [0.91, 0.90]), (41, [0.88, 0.86])])
+REINIT = table([(80, [0.91, 0.91]), (64, [0.90, 0.88]), (51.2, [0.85, 0.85])],
+               branch="reinit")
+BOTH = pd.concat([MAIN, REINIT], ignore_index=True)
+
+
+def test_dense_and_level_means():
+    mean, std, n = analysis.dense(MAIN)
+    assert (mean, n) == (pytest.approx(0.91), 2) and std == pytest.approx(math.sqrt(2e-4))
+    levels = analysis.level_means(BOTH, branch="reinit")
+    # the control gets the dense level 0 so its line starts at 100 %
+    assert list(levels["round"]) == [0, 1, 2, 3]
+    assert list(levels["mean"].round(4)) == [0.91, 0.91, 0.89, 0.85]
+
+
+def test_at_level_picks_the_nearest_on_a_log_scale():
+    assert analysis.at_level(MAIN, 55)["percent_remaining"] == 51.2
+    assert analysis.at_level(MAIN, 70)["percent_remaining"] == 64  # log(70/64) < log(80/70)
+    assert analysis.at_level(MAIN, 1)["percent_remaining"] == 41
+
+
+def test_sparsest_at_dense():
+    # dense mean 0.91; main means 0.93, 0.91, 0.905, 0.87: at or above down to 64 %
+    assert analysis.sparsest_at_dense(MAIN) == 64
+    assert analysis.sparsest_at_dense(MAIN, tolerance=0.006) == 51.2
+    assert analysis.sparsest_at_dense(BOTH, branch="reinit") == 80
+    never = table([(100, [0.9, 0.9]), (80, [0.8, 0.8])])
+    assert analysis.sparsest_at_dense(never) == 100.0
+
+
+def test_ledger_verdicts():
+    c = dict(source="X", experiment="E0", target="t")
+    rows = claims.ledger(BOTH, [
+        Claim("v.within", kind="value", value=91.0, level=100, tolerance=0.5, meaning="a", **c),
+        Claim("v.above", kind="value", value=90.0, level=80, tolerance=0.5, meaning="b", **c),
+        Claim("v.below", kind="value", value=95.0, level=64, tolerance=1.0, meaning="c", **c),
+        Claim("v.unreached", kind="value", value=90.0, level=10, meaning="d", **c),
+        Claim("s.below", kind="sparsest_at_dense", value=100.0, tolerance=1.2, meaning="e",
+              **c),
+        Claim("s.within", kind="sparsest_at_dense", value=70.0, tolerance=1.2, meaning="f",
+              **c),
+        Claim("g.gain", kind="gain", value=2.0, level=80, tolerance=0.5, meaning="g", **c),
+        Claim("r.ratio", kind="ratio", value=2.0, level=64, metric="early_stop_iteration",
+              branch="reinit", tolerance=0.1, meaning="h", **c),
+        Claim("x.norun", kind="value", value=90.0, level=80, branch="random", meaning="i", **c),
+    ])
+    verdicts = dict(zip(rows["id"], rows["verdict"]))
+    assert verdicts == {"v.within": "within", "v.above": "above", "v.below": "below",
+                        "v.unreached": "not reached", "s.below": "below", "s.within": "within",
+                        "g.gain": "within", "r.ratio": "within", "x.norun": "not run"}
+    gain = rows.set_index("id").loc["g.gain"]
+    assert gain["ours_value"] == pytest.approx(2.0) and gain["ours"].startswith("+2.00 pp")
+    assert rows.set_index("id").loc["v.within", "ours"].startswith("91.00 ± 1.41")
+
+
+def test_a_level_claim_beyond_the_run_is_not_reached():
+    c = Claim("deep", "X", "E0", "t", "sparsest_at_dense", 3.6, tolerance=1.5, meaning="m")
+    still = table([(100, [0.9, 0.9]), (50, [0.91, 0.92]), (20, [0.92, 0.91])])
+    assert claims.ledger(still, [c])["verdict"].iloc[0] == "not reached"
+    c2 = Claim("shallow", "X", "E0", "t", "sparsest_at_dense", 80.0, tolerance=1.5, meaning="m")
+    assert claims.ledger(still, [c2])["verdict"].iloc[0] == "below"
+
+
+def test_official_test_claims_are_not_comparable_on_a_resplit():
+    c = Claim("ag", "X", "E4", "t", "value", 91.0, level=100, official_test_only=True,
+              meaning="m")
+    assert claims.ledger(MAIN, [c], resplit="re-split")["verdict"].iloc[0] == "not comparable"
+    assert claims.ledger(MAIN, [c])["verdict"].iloc[0] == "within"
+
+
+def test_every_claim_is_well_formed():
+    from lthkit.search.runs import TARGETS
+    for c in claims.CLAIMS:
+        assert c.target in TARGETS, c.id
+        assert (c.level is None) == (c.kind == "sparsest_at_dense"), c.id
+        assert c.tolerance > (1 if c.kind == "sparsest_at_dense" else 0), c.id
+
+
+def test_mask_distance_by_hand():
+    a = {"l": np.array([1, 1, 1, 1, 0, 0, 0, 0], bool)}
+    b = {"l": np.array([1, 1, 0, 0, 1, 1, 0, 0], bool)}
+    d = analysis.mask_distance(a, b).loc["l"]
+    assert (d["kept_a"], d["kept_b"], d["both"]) == (4, 4, 2)
+    assert d["hamming"] == pytest.approx(4 / 8)
+    assert d["jaccard"] == pytest.approx(2 / 6)
+    assert d["overlap"] == pytest.approx(2 / 4)
+    # by chance: E[both] = 4 * 4 / 8 = 2, so these two masks are exactly as random
+    assert d["expected_both"] == pytest.approx(2)
+    assert d["jaccard_chance"] == pytest.approx(2 / 6)
+    assert d["hamming_chance"] == pytest.approx(4 / 8)
+    same = analysis.mask_distance(a, a).loc["total"]
+    assert same["hamming"] == 0 and same["jaccard"] == 1 and same["overlap"] == 1
+
+
+def test_mask_distance_totals_and_errors():
+    rng = np.random.default_rng(0)
+    a = {"x": rng.random((30, 20)) < 0.3, "y": rng.random(50) < 0.6}
+    b = {"x": rng.random((30, 20)) < 0.3, "y": rng.random(50) < 0.6}
+    d = analysis.mask_distance(a, b)
+    total = d.loc["total"]
+    assert total["size"] == 650 and total["both"] == d.loc[["x", "y"], "both"].sum()
+    assert total["hamming"] == pytest.approx(
+        sum(int((a[k] ^ b[k]).sum()) for k in a) / 650)
+    with pytest.raises(ValueError):
+        analysis.mask_distance(a, {"x": b["x"]})
