@@ -22,11 +22,13 @@ endif
 export KERAS_BACKEND ?= jax
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: venv test book clean help
+.PHONY: venv test book lab chapter clean help
 
 help:
-	@echo "make book [PROFILE=quick|full] [CHAPTER=name]   build the book into _build/html"
-	@echo "make test                                        run the test suite (both Keras backends)"
+	@echo "make book [PROFILE=smoke|quick|full] [CHAPTER=name]  build the book into _build/html"
+	@echo "make test                                            run the tests (both Keras backends)"
+	@echo "make lab                                             JupyterLab: chapters open as notebooks"
+	@echo "make chapter CHAPTER=name OUT=x.ipynb P=\"k=v ...\"   run one chapter with parameters"
 
 venv: $(STAMP)
 
@@ -48,6 +50,17 @@ test: $(STAMP)
 # Executes the chapters that changed (papermill, kernel from .venv), then jupyter-book -> _build/html.
 book: $(STAMP)
 	$(PY) -m lthkit.book build --profile $(PROFILE) $(if $(CHAPTER),--chapter $(CHAPTER))
+
+# JupyterLab on the book: every book/*.py opens as a notebook with the lthkit kernel; edits
+# land in the .py file, outputs in a paired book/<name>.ipynb (ignored by git).
+lab: $(STAMP)
+	$(PY) -m lthkit.book lab
+
+# One chapter with papermill parameters, into a notebook of your choosing, e.g.
+#   make chapter CHAPTER=03_text_cnn OUT=runs/more.ipynb P="replicates=3 imdb_rounds=5"
+chapter: $(STAMP)
+	@test -n "$(CHAPTER)" -a -n "$(OUT)" || { echo "make chapter: give CHAPTER=name and OUT=path.ipynb" >&2; exit 2; }
+	$(PY) -m lthkit.book run $(CHAPTER) -o $(OUT) $(foreach p,$(P),-p $(p))
 
 clean:
 	rm -rf _build book/_executed

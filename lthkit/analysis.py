@@ -203,3 +203,64 @@ def _remaining_label(rates, rounds):
         return ", ".join(f"{k} {100 * kept_after_rounds(million, r, rounds) / million:.1f} %"
                          for k, r in rates.items())
     return f"{100 * kept_after_rounds(million, rates, rounds) / million:.1f} % of the weights"
+
+
+# -- text ----------------------------------------------------------------------------------
+def layer_sizes(layers):
+    """Prunable weights per layer, from `{key: {"shape", "kind"}}` (a stored run's `layers`
+    or `pruning.layer_shapes(model)`): weights and share of all prunable weights."""
+    rows = [{"layer": k, "kind": v["kind"], "shape": " x ".join(map(str, v["shape"])),
+             "weights": int(np.prod(v["shape"]))} for k, v in layers.items()]
+    frame = pd.DataFrame(rows).set_index("layer")
+    frame["share (%)"] = 100 * frame["weights"] / frame["weights"].sum()
+    return frame
+
+
+def word_survival(embedding_mask, vocab, x, y, smoothing=1.0):
+    """What a ticket keeps of each word's embedding row, next to how the word is used.
+
+    One row per word (ids 2.. of `vocab`): `count` (occurrences in the token-id texts `x`),
+    `rank` (1 = most frequent in `x`), `kept` (fraction of its embedding row the mask keeps),
+    and how strongly it points to a class: for each class the smoothed log-odds of the word
+    in that class's texts against the others' (a word's share of the class's tokens over its
+    share of the other classes' tokens, plus `smoothing`), `log_odds` for the class it points
+    to most, `strength` = |log_odds| and `class` (that class's index).
+    """
+    x, y = np.asarray(x), np.asarray(y)
+    v = len(vocab)
+    classes = np.unique(y)
+    counts = np.stack([np.bincount(x[y == c].reshape(-1), minlength=v) for c in classes])
+    counts[:, :2] = 0  # <pad>, <unk>
+    totals = counts.sum(axis=1, keepdims=True)
+    rest = counts.sum(axis=0, keepdims=True) - counts
+    rest_totals = totals.sum() - totals
+    odds = (np.log((counts + smoothing) / (totals + smoothing * v))
+            - np.log((rest + smoothing) / (rest_totals + smoothing * v)))
+    strongest = np.argmax(odds, axis=0)  # the class the word points to
+    word_ids = np.arange(2, v)
+    frame = pd.DataFrame({
+        "id": word_ids, "word": [vocab[i] for i in word_ids],
+        "count": counts.sum(axis=0)[word_ids],
+        "kept": np.asarray(embedding_mask, bool)[word_ids].mean(axis=1),
+        "log_odds": odds[strongest[word_ids], word_ids],
+        "class": classes[strongest[word_ids]]})
+    frame["strength"] = frame["log_odds"].clip(lower=0)
+    frame["rank"] = frame["count"].rank(ascending=False, method="first").astype(int)
+    return frame.set_index("id")
+
+
+def binned_means(frame, x, y, bins=12, log=False):
+    """Mean of `y` in bins of `x` (equal-width, or log-spaced with `log`): bin centre, mean,
+    count. For trend lines over many scattered points."""
+    values = frame[x].to_numpy(dtype=float)
+    lo, hi = values.min(), values.max()
+    edges = (np.geomspace(max(lo, 1e-9), hi, bins + 1) if log else np.linspace(lo, hi, bins + 1))
+    which = np.clip(np.digitize(values, edges[1:-1]), 0, bins - 1)
+    rows = []
+    for b in range(bins):
+        inside = which == b
+        if inside.any():
+            centre = np.sqrt(edges[b] * edges[b + 1]) if log else (edges[b] + edges[b + 1]) / 2
+            rows.append({x: centre, y: float(frame[y].to_numpy()[inside].mean()),
+                         "words": int(inside.sum())})
+    return pd.DataFrame(rows)

@@ -9,7 +9,6 @@ Layout (paths relative to the repository root, where ``_toc.yml`` and ``_config.
 - ``book/_executed/<name>.failed.ipynb``: the notebook of a failed run, error output included.
 - ``_build/html``: the book, built by jupyter-book with execution off.
 """
-import ast
 import hashlib
 import json
 import os
@@ -102,17 +101,47 @@ def store_hash(root, profile):
     return digest.hexdigest()
 
 
-def declared_parameters(nb):
-    """Names assigned in the notebook's ``parameters`` cell (papermill's tag)."""
+def parameter_defaults(nb):
+    """{name: default} of the notebook's ``parameters`` cell (papermill's tag), or None."""
+    from lthkit.book.params import declared
     for cell in nb.cells:
         if cell.cell_type == "code" and "parameters" in cell.metadata.get("tags", []):
-            names = []
-            for node in ast.parse(cell.source).body:
-                targets = node.targets if isinstance(node, ast.Assign) else \
-                    [node.target] if isinstance(node, ast.AnnAssign) else []
-                names += [t.id for t in targets if isinstance(t, ast.Name)]
-            return names
+            return declared(cell.source)
     return None
+
+
+def declared_parameters(nb):
+    """Names assigned in the notebook's ``parameters`` cell, or None."""
+    defaults = parameter_defaults(nb)
+    return None if defaults is None else list(defaults)
+
+
+def read_chapter(root, name):
+    """(text, notebook, parameter defaults) of ``book/<name>.py``; refuses a chapter without
+    a ``parameters`` cell that sets ``profile``."""
+    import jupytext
+    source = Path(root) / SOURCE_DIR / f"{name}.py"
+    if not source.exists():
+        raise LthkitError(f"chapter {name!r}: {SOURCE_DIR}/{name}.py does not exist.")
+    text = source.read_text(encoding="utf-8")
+    nb = jupytext.reads(text, fmt="py:percent")
+    defaults = parameter_defaults(nb)
+    if defaults is None or "profile" not in defaults:
+        raise LthkitError(f"chapter {name!r}: its first code cell must be tagged 'parameters' "
+                          "and set profile = \"quick\".")
+    return text, nb, defaults
+
+
+def chapter_parameters(name, defaults, profile, overrides):
+    """The parameters a run of chapter `name` gets: profile, backend, then the overrides,
+    every one checked (``lthkit.book.params``) before anything runs."""
+    from lthkit.book.params import check_all
+    parameters = {"profile": profile}
+    if "backend" in defaults:
+        parameters["backend"] = os.environ.get("KERAS_BACKEND", "jax")
+    parameters.update(overrides or {})
+    check_all(name, parameters, defaults)
+    return parameters
 
 
 def ensure_kernel():
@@ -141,27 +170,11 @@ def execute_chapter(root, name, profile, overrides=None, force=False, log=print,
     Returns True if the chapter ran, False if it was up to date.
     Raises ChapterFailed naming the chapter, the cell and the error.
     """
-    import jupytext
     import papermill
 
     root = Path(root)
-    source = root / SOURCE_DIR / f"{name}.py"
-    if not source.exists():
-        raise LthkitError(f"chapter {name!r}: {source.relative_to(root)} does not exist.")
-    text = source.read_text(encoding="utf-8")
-    nb = jupytext.reads(text, fmt="py:percent")
-    declared = declared_parameters(nb)
-    if declared is None or "profile" not in declared:
-        raise LthkitError(f"chapter {name!r}: its first code cell must be tagged 'parameters' "
-                          "and set profile = \"quick\".")
-    parameters = {"profile": profile}
-    if "backend" in declared:
-        parameters["backend"] = os.environ.get("KERAS_BACKEND", "jax")
-    for key, value in (overrides or {}).items():
-        if key not in declared:
-            raise LthkitError(f"chapter {name!r} has no parameter {key!r}; "
-                              f"its parameters are: {', '.join(declared)}.")
-        parameters[key] = value
+    text, nb, defaults = read_chapter(root, name)
+    parameters = chapter_parameters(name, defaults, profile, overrides)
 
     out_dir = root / EXECUTED_DIR
     output, stamp_path = out_dir / f"{name}.ipynb", out_dir / f"{name}.json"

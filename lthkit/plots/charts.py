@@ -155,3 +155,38 @@ def ledger_chart(ledger, width=360, height=300):
         width=width, height=height,
         title=alt.Title("Accuracy claims: ours against the paper's",
                         subtitle="on the dashed line ours equals the paper's value"))
+
+
+def word_survival(words, source="", sample=2500, width=300, height=230, class_names=None):
+    """Two views of a ticket's embedding: the fraction of each word's row kept, against the
+    word's frequency rank (log axis) and against how strongly it points to a class (its
+    log-odds). Dots are words (a sample), the line is the mean in bins."""
+    from lthkit.analysis import binned_means
+    shown = words.sample(min(sample, len(words)), random_state=0).reset_index()
+    if class_names is not None:
+        shown["points to"] = shown["class"].map(dict(enumerate(class_names)))
+    else:
+        shown["points to"] = shown["class"].astype(str)
+    tooltip = ["word:N", "count:Q", "rank:Q", alt.Tooltip("kept:Q", format=".2f"),
+               alt.Tooltip("log_odds:Q", format=".2f"), "points to:N"]
+    y = alt.Y("kept:Q", title="fraction of the word's embedding kept",
+              scale=alt.Scale(domain=[0, 1]))
+
+    def panel(x, title, log):
+        dots = alt.Chart(shown).mark_circle(size=14, opacity=0.35).encode(
+            x=alt.X(f"{x}:Q", title=title, scale=alt.Scale(type="log" if log else "linear")),
+            y=y, color=alt.Color("points to:N", legend=alt.Legend(orient="bottom")),
+            tooltip=tooltip)
+        trend = binned_means(words, x, "kept", bins=14, log=log)
+        line = alt.Chart(trend).mark_line(color="black", point=True).encode(
+            x=f"{x}:Q", y="kept:Q",
+            tooltip=[alt.Tooltip(f"{x}:Q", format=".3g"), alt.Tooltip("kept:Q", format=".3f"),
+                     "words:Q"])
+        return (dots + line).properties(width=width, height=height)
+
+    return alt.hconcat(panel("rank", "frequency rank of the word (1 = most frequent, log)", True),
+                       panel("strength", "how strongly the word points to a class (log-odds)",
+                             False)).properties(
+        title=alt.Title("Which words survive in the ticket's embedding",
+                        subtitle=["dots: a sample of the vocabulary; line: mean in bins"]
+                        + ([source] if source else [])))

@@ -57,17 +57,19 @@ PRESETS = {
         "smoke": {"n_train": 300, "validation": 100, "n_test": 100, "vocab_size": 2_000,
                   "max_len": 64, "training": "10it", "eval_every": "5it", "rounds": 2,
                   "replicates": 1},
-        "quick": {"n_train": 4_000, "validation": 1_000, "n_test": 2_000,
-                  "vocab_size": 10_000, "max_len": 200, "training": "2ep", "rounds": 4,
-                  "replicates": 2},
+        "quick": {"n_train": 2_500, "validation": 1_000, "n_test": 2_000,
+                  "vocab_size": 10_000, "max_len": 200, "training": "2ep", "rounds": 3,
+                  "replicates": 2, "controls": ("reinit", "random")},
         "full": {"rounds": 10, "replicates": 2, "controls": ("reinit", "random"),
                  "test_curve": False},
     },
     # Offline, AG News is a re-split of 7,600 rows with 17,744 distinct training words: the
     # full profile keeps all of them ([TXT]: 50,000 of the 120,000-row train split).
     "text_cnn/ag_news": {
+        "quick": {"n_train": None, "validation": 0.3, "n_test": None, "max_len": 100,
+                  "training": "3ep"},
         "full": {"rounds": 16, "replicates": 3, "controls": ("reinit", "random"),
-                 "vocab_size": None},
+                 "vocab_size": None, "test_curve": True},
     },
     "text_lstm": {
         "smoke": {"n_train": 200, "validation": 100, "n_test": 100, "vocab_size": 1_000,
@@ -82,9 +84,11 @@ PRESETS = {
         "smoke": {"n_train": 300, "validation": 100, "n_test": 100, "vocab_size": 2_000,
                   "max_len": 64, "embed_dim": 8, "training": "5it", "eval_every": "5it",
                   "rounds": 1, "replicates": 1},
-        "quick": {"n_train": 3_000, "n_test": 2_000, "vocab_size": 10_000, "embed_dim": 16,
-                  "training": "2ep", "rounds": 3, "replicates": 1},
-        "full": {},
+        "quick": {"n_train": 2_000, "n_test": 2_000, "vocab_size": 10_000, "embed_dim": 16,
+                  "training": "2ep", "rounds": 2, "replicates": 1},
+        # 300-d embeddings (293.7 M weights) take 1.95 s a step here: 55 min a round, 19 h
+        # for the stored run; 50-d embeddings take 0.27 s (benchmarks/bench_end2end.py).
+        "full": {"embed_dim": 50},
     },
 }
 
