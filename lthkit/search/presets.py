@@ -57,9 +57,9 @@ PRESETS = {
         "smoke": {"n_train": 300, "validation": 100, "n_test": 100, "vocab_size": 2_000,
                   "max_len": 64, "training": "10it", "eval_every": "5it", "rounds": 2,
                   "replicates": 1},
-        "quick": {"n_train": 2_500, "validation": 1_000, "n_test": 2_000,
+        "quick": {"n_train": 2_000, "validation": 800, "n_test": 1_500,
                   "vocab_size": 10_000, "max_len": 200, "training": "2ep", "rounds": 3,
-                  "replicates": 2, "controls": ("reinit", "random")},
+                  "replicates": 2, "controls": ("reinit", "random"), "test_curve": False},
         "full": {"rounds": 10, "replicates": 2, "controls": ("reinit", "random"),
                  "test_curve": False},
     },
@@ -67,7 +67,7 @@ PRESETS = {
     # full profile keeps all of them ([TXT]: 50,000 of the 120,000-row train split).
     "text_cnn/ag_news": {
         "quick": {"n_train": None, "validation": 0.3, "n_test": None, "max_len": 100,
-                  "training": "3ep"},
+                  "training": "2ep"},
         "full": {"rounds": 16, "replicates": 3, "controls": ("reinit", "random"),
                  "vocab_size": None, "test_curve": True},
     },

@@ -95,3 +95,28 @@ def test_forward_uses_the_masked_kernel():
 def test_bad_prune_kind_is_a_clear_error():
     with pytest.raises(ValueError, match=r"prune_kind='hidden'.*expected one of"):
         MaskedDense(3, prune_kind="hidden")
+
+
+def test_padding_never_changes_a_reviews_logits():
+    """The text CNN's max-pool skips windows that reach into the padding: the same review
+    padded to 100 or to 400 tokens, alone or beside longer ones, gives the same logits."""
+    from lthkit.models import text_cnn
+    keras.utils.set_random_seed(0)
+    model = text_cnn(vocab_size=300, max_len=400, kernel_sizes=(3, 4, 5))
+    rng = np.random.default_rng(0)
+    reviews = [rng.integers(2, 300, n) for n in (2, 4, 7, 60, 99)]  # shorter than a kernel too
+
+    def padded(width):
+        x = np.zeros((len(reviews), width), dtype="int32")
+        for i, r in enumerate(reviews):
+            x[i, :len(r)] = r
+        return x
+
+    short, long = model.predict(padded(100), verbose=0), model.predict(padded(400), verbose=0)
+    np.testing.assert_array_equal(short, long)
+    alone = model.predict(padded(100)[3:4], verbose=0)
+    np.testing.assert_allclose(alone, short[3:4], rtol=1e-6, atol=1e-6)
+    # a token placed in the padding's place would change them: the test can fail
+    changed = padded(400)
+    changed[3, 60:63] = 5
+    assert not np.allclose(model.predict(changed, verbose=0)[3], long[3])

@@ -150,3 +150,13 @@ def test_fake_mirror_is_never_written(tmp_path, fresh_cache):
     load_dataset("mnist", mirror=mirror, n_train=10, n_test=10)
     assert sorted(p.name for p in (mirror / "mnist").iterdir()) == before
     assert (fresh_cache / "images" / "mnist-mirror-v1.npz").is_file()
+
+
+@pytest.mark.filterwarnings("ignore::lthkit.data.DataWarning")
+def test_a_vocabulary_larger_than_the_corpus_is_refused(fresh_cache):
+    with pytest.raises(LthkitError, match=r"^vocab_size=100000 is not allowed: expected at most "
+                                          r"the [\d,]+ distinct tokens of the ag_news"):
+        load_dataset("ag_news", vocab_size=100_000)
+    # the loader's own default (50,000, [TXT]'s) is capped with a note instead
+    ds = load_dataset("ag_news")
+    assert len(ds.vocab) < 50_002 and any("all of them are kept" in n for n in ds.info.notes)
