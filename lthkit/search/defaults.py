@@ -61,7 +61,9 @@ def text_lstm(dataset="imdb"):
         model=ModelHParams("text_lstm"),
         data=DataHParams(dataset, validation=0.3,
                          kwargs={"vocab_size": 25_000, "max_len": MAX_LEN[dataset]}),
-        train=TrainHParams("adam", 1e-3, batch_size=64, training="10ep", eval_every="1ep"),
+        # [TXT] fed packed sequences of similar length; the masked BiLSTM ignores padding.
+        train=TrainHParams("adam", 1e-3, batch_size=64, training="10ep", eval_every="1ep",
+                           batching="bucket"),
         prune=PruneHParams({"embedding": 0.2, "lstm": 0.2, "output": 0.2}),
         search=SearchHParams(rounds=16, controls=("reinit",), replicates=1))
 

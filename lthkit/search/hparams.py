@@ -192,9 +192,10 @@ class Experiment:
             raise bad_param("data.name", self.data.name,
                             f"a {'text' if text_model else 'image'} dataset for the "
                             f"{self.model.name} model")
-        if self.train.batching == "bucket" and self.model.name not in ("text_cnn",):
+        if self.train.batching == "bucket" and self.model.name not in ("text_cnn", "text_lstm"):
             raise bad_param("batching", "bucket", "'shuffle' for the " + self.model.name +
-                            " model ('bucket' needs a model that ignores padding: text_cnn)")
+                            " model ('bucket' needs a model that ignores padding: text_cnn, "
+                            "text_lstm)")
         if self.model.name == "text_cnn":
             from lthkit.data.text import DEFAULTS
             max_len = self.data.kwargs.get("max_len", DEFAULTS[self.data.name]["max_len"])

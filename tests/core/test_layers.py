@@ -120,3 +120,41 @@ def test_padding_never_changes_a_reviews_logits():
     changed = padded(400)
     changed[3, 60:63] = 5
     assert not np.allclose(model.predict(changed, verbose=0)[3], long[3])
+
+
+def test_masked_lstm_equals_keras_lstm_and_ignores_padding():
+    """The masked LSTM's own loop computes what keras.layers.LSTM computes (forward and
+    backward, with and without a padding mask), and the BiLSTM's logits do not depend on
+    padding."""
+    from lthkit.layers import MaskedLSTM
+    from lthkit.models import text_lstm
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(3, 7, 5)).astype("float32")
+    mask = np.array([[1] * 7, [1] * 4 + [0] * 3, [1] * 2 + [0] * 5], bool)
+    for backwards in (False, True):
+        for sequences in (False, True):
+            keras.utils.set_random_seed(1)
+            ours = MaskedLSTM(8, return_sequences=sequences, go_backwards=backwards)
+            plain = keras.layers.LSTM(8, return_sequences=sequences, go_backwards=backwards,
+                                      use_cudnn=False)
+            ours(x), plain(x)
+            plain.set_weights([ours.cell.kernel.numpy(), ours.cell.recurrent_kernel.numpy(),
+                               ours.cell.bias.numpy()])
+            for m in (None, mask):
+                np.testing.assert_allclose(np.asarray(ours(x, mask=m)),
+                                           np.asarray(plain(x, mask=m)), atol=1e-6)
+    keras.utils.set_random_seed(0)
+    model = text_lstm(vocab_size=300, max_len=60, units=16)
+    reviews = [rng.integers(2, 300, n) for n in (3, 20, 55)]
+
+    def padded(width):
+        out = np.zeros((3, width), dtype="int32")
+        for i, r in enumerate(reviews):
+            out[i, :len(r)] = r
+        return out
+    np.testing.assert_allclose(model.predict(padded(60), verbose=0),
+                               model.predict(padded(200), verbose=0), atol=1e-6)
+    moved = padded(60)
+    moved[0, 10] = 7  # a token where padding was changes the logits: the test can fail
+    assert not np.allclose(model.predict(moved, verbose=0)[0], model.predict(padded(60),
+                                                                             verbose=0)[0])
