@@ -264,3 +264,67 @@ def binned_means(frame, x, y, bins=12, log=False):
             rows.append({x: centre, y: float(frame[y].to_numpy()[inside].mean()),
                          "words": int(inside.sum())})
     return pd.DataFrame(rows)
+
+
+GATES = ("input", "forget", "cell", "output")  # Keras' order of an LSTM kernel's 4 blocks
+
+
+def lstm_gate_sparsity(store, exp, replicate=0, branch="main", rounds=None):
+    """What pruning keeps of each LSTM gate: one row per (round, layer, direction, kernel,
+    gate) with the kept fraction. An LSTM kernel holds the four gates side by side (input,
+    forget, cell, output: each `units` columns); `kernel` is "input" (from the layer below)
+    or "recurrent" (from the previous step)."""
+    rows = []
+    last = exp.search.rounds + (1 if branch == "main" else 0)
+    for r in rounds if rounds is not None else range(1, last + 1):
+        masks = store.masks(exp, replicate, branch, r)
+        if masks is None:
+            continue
+        for key, mask in masks.items():
+            if not key.endswith(("/kernel", "/recurrent_kernel")) or "lstm" not in key:
+                continue
+            parts = key.split("/")
+            units = mask.shape[1] // 4
+            for g, gate in enumerate(GATES):
+                block = mask[:, g * units:(g + 1) * units]
+                rows.append({"round": r, "layer": parts[0],
+                             "direction": "backward" if "backward" in key else "forward",
+                             "kernel": "recurrent" if parts[-1] == "recurrent_kernel"
+                             else "input", "gate": gate, "kept": float(block.mean())})
+    return pd.DataFrame(rows)
+
+
+def prunability(runs, store=None, metric=ACC):
+    """How far each network prunes before losing its own dense accuracy.
+
+    `runs` maps a name (e.g. ("text_cnn", "imdb")) to a stored run (anything with a
+    `.table` and a `.source`) or to an experiment whose table `store` holds. One row per
+    name: where the numbers come from, the dense accuracy, the sparsest % of weights at which
+    the ticket (and the random reinitialization) is still at or above it, and the best
+    ticket's gain over the dense network. Names without results are left out.
+    """
+    rows = []
+    for name, run in runs.items():
+        if hasattr(run, "table"):
+            table, where = run.table, run.source
+        else:
+            table = store.table(run) if store is not None else pd.DataFrame()
+            where = f"{store.experiment_dir(run).name} (not committed)" if store else ""
+        if table.empty:
+            continue
+        base, std, n = dense(table, metric)
+        levels = level_means(table, metric, "main")
+        pruned = levels[levels["round"] > 0]
+        best = pruned.loc[pruned["mean"].idxmax()] if len(pruned) else None
+        row = {"network": " / ".join(map(str, name)) if isinstance(name, tuple) else name,
+               "numbers from": where, "dense (%)": round(100 * base, 2),
+               "ticket at or above dense down to (% remaining)":
+                   round(sparsest_at_dense(table, "main", metric), 2),
+               "sparsest level run (% remaining)": round(float(levels["percent_remaining"].min()), 2),
+               "best ticket minus dense (pp)": (round(100 * (best["mean"] - base), 2)
+                                                if best is not None else None)}
+        if "reinit" in set(table["branch"]):
+            row["reinit at or above dense down to (% remaining)"] = round(
+                sparsest_at_dense(table, "reinit", metric), 2)
+        rows.append(row)
+    return pd.DataFrame(rows).set_index("network") if rows else pd.DataFrame()

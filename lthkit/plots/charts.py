@@ -190,3 +190,29 @@ def word_survival(words, source="", sample=2500, width=300, height=230, class_na
         title=alt.Title("Which words survive in the ticket's embedding",
                         subtitle=["dots: a sample of the vocabulary; line: mean in bins"]
                         + ([source] if source else [])))
+
+
+def gate_sparsity(gates, source="", width=260, height=200):
+    """% of each LSTM gate's weights kept per pruning round: one panel per kernel (input,
+    recurrent), a line per gate (mean over layers and directions, band min to max)."""
+    g = gates.groupby(["round", "kernel", "gate"]).agg(
+        mean=("kept", "mean"), min=("kept", "min"), max=("kept", "max")).reset_index()
+    for c in ("mean", "min", "max"):
+        g[c] = 100 * g[c]
+    color = alt.Color("gate:N", sort=["input", "forget", "cell", "output"],
+                      legend=alt.Legend(orient="bottom"))
+    x = alt.X("round:Q", title="pruning round", axis=alt.Axis(tickMinStep=1, format="d"))
+    base = alt.Chart(g).encode(x=x, color=color)
+    band = base.mark_area(opacity=0.15).encode(
+        y=alt.Y("min:Q", title="% of the gate's weights kept", scale=alt.Scale(type="log")),
+        y2="max:Q")
+    line = base.mark_line(point=True).encode(
+        y="mean:Q", tooltip=["kernel:N", "gate:N", "round:Q",
+                             alt.Tooltip("mean:Q", format=".2f"),
+                             alt.Tooltip("min:Q", format=".2f"),
+                             alt.Tooltip("max:Q", format=".2f")])
+    return (band + line).properties(width=width, height=height).facet(
+        column=alt.Column("kernel:N", title=None, sort=["input", "recurrent"])).properties(
+        title=alt.Title("What layerwise pruning keeps of each LSTM gate",
+                        subtitle=["mean over layers and directions, band min to max"]
+                        + ([source] if source else [])))

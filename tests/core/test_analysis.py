@@ -78,6 +78,14 @@ def test_ledger_verdicts():
     assert rows.set_index("id").loc["v.within", "ours"].startswith("91.00 ± 1.41")
 
 
+def test_beats_dense():
+    c = Claim("b", "X", "E5", "t", "beats_dense", 0.0, tolerance=0.0, meaning="m")
+    row = claims.ledger(MAIN, [c]).iloc[0]  # best pruned level 0.93 vs dense 0.91
+    assert row["verdict"] == "within" and row["ours_value"] == pytest.approx(2.0)
+    worse = table([(100, [0.9, 0.9]), (80, [0.88, 0.89])])
+    assert claims.ledger(worse, [c]).iloc[0]["verdict"] == "below"
+
+
 def test_a_level_claim_beyond_the_run_is_not_reached():
     c = Claim("deep", "X", "E0", "t", "sparsest_at_dense", 3.6, tolerance=1.5, meaning="m")
     still = table([(100, [0.9, 0.9]), (50, [0.91, 0.92]), (20, [0.92, 0.91])])
@@ -97,8 +105,9 @@ def test_every_claim_is_well_formed():
     from lthkit.search.runs import TARGETS
     for c in claims.CLAIMS:
         assert c.target in TARGETS, c.id
-        assert (c.level is None) == (c.kind == "sparsest_at_dense"), c.id
-        assert c.tolerance > (1 if c.kind == "sparsest_at_dense" else 0), c.id
+        assert (c.level is None) == (c.kind in ("sparsest_at_dense", "beats_dense")), c.id
+        if c.kind != "beats_dense":
+            assert c.tolerance > (1 if c.kind == "sparsest_at_dense" else 0), c.id
 
 
 def test_mask_distance_by_hand():
