@@ -138,7 +138,7 @@ def mask_distances(store, exp_a, exp_b, branch_a="main", branch_b="main", replic
     """`mask_distance` of the total masks, round by round, for two stored experiments (or
     two branches of one): one row per round both have stored."""
     rows = []
-    last = min(exp_a.search.rounds, exp_b.search.rounds)
+    last = min(exp_a.search.last_round, exp_b.search.last_round)
     for r in rounds if rounds is not None else range(1, last + 1):
         a = store.masks(exp_a, replicate, branch_a, r)
         b = store.masks(exp_b, replicate, branch_b, r)
@@ -294,18 +294,21 @@ def lstm_gate_sparsity(store, exp, replicate=0, branch="main", rounds=None):
     return pd.DataFrame(rows)
 
 
-def prunability(runs, store=None, metric=ACC):
+def prunability(runs, store=None, metric=ACC, source=""):
     """How far each network prunes before losing its own dense accuracy.
 
-    `runs` maps a name (e.g. ("text_cnn", "imdb")) to a stored run (anything with a
-    `.table` and a `.source`) or to an experiment whose table `store` holds. One row per
+    `runs` maps a name (e.g. ("text_cnn", "imdb")) to a results table, a stored run
+    (anything with a `.table` and a `.source`) or an experiment whose table `store` holds
+    (`source` labels tables given directly). One row per
     name: where the numbers come from, the dense accuracy, the sparsest % of weights at which
     the ticket (and the random reinitialization) is still at or above it, and the best
     ticket's gain over the dense network. Names without results are left out.
     """
     rows = []
     for name, run in runs.items():
-        if hasattr(run, "table"):
+        if isinstance(run, pd.DataFrame):
+            table, where = run, source
+        elif hasattr(run, "table"):
             table, where = run.table, run.source
         else:
             table = store.table(run) if store is not None else pd.DataFrame()
@@ -328,3 +331,55 @@ def prunability(runs, store=None, metric=ACC):
                 sparsest_at_dense(table, "reinit", metric), 2)
         rows.append(row)
     return pd.DataFrame(rows).set_index("network") if rows else pd.DataFrame()
+
+
+def with_cost(table, modes):
+    """The table with `training_iterations`: the training it took to reach each level.
+
+    `modes` maps each variant to "iterative" or "oneshot" (or is one mode for a table
+    without variants). Iterative pruning trains once per round, so level r costs rounds
+    0..r; one-shot pruning trains the dense network and then the level itself: two trainings.
+    Iterations are the means over replicates of each round's own.
+    """
+    t = table.copy()
+    per_round = t.groupby(["variant", "round"] if "variant" in t else ["round"])["iterations"]
+    mean = per_round.mean()
+    costs = []
+    for row in t.itertuples():
+        variant = getattr(row, "variant", None)
+        mode = modes[variant] if isinstance(modes, dict) else modes
+        key = (lambda r: (variant, r)) if "variant" in t else (lambda r: r)
+        dense_cost = mean[key(0)]
+        if row.round == 0:
+            costs.append(dense_cost)
+        elif mode == "oneshot":
+            costs.append(dense_cost + mean[key(row.round)])
+        else:
+            costs.append(sum(mean[key(r)] for r in range(0, row.round + 1)))
+    t["training_iterations"] = costs
+    return t
+
+
+def ticket_grid(table, sparsities, variants=None, metric=ACC, branches=("main", "reinit")):
+    """"ticket / reinit" accuracies (%) at each sparsity (rows, in %), one column per variant,
+    as [TXT]'s week-11 grid; "not reached" where a run has no level within a round of it."""
+    names = variants or (list(table["variant"].unique()) if "variant" in table else [None])
+    rows = {}
+    for s in sparsities:
+        row = {}
+        for v in names:
+            cells = []
+            for b in branches:
+                t = table if v is None else table[table["variant"] == v]
+                if t.empty or b not in set(t["branch"]):
+                    cells.append("—")
+                    continue
+                level = at_level(t, 100 - s, metric, b)
+                near = max(level["percent_remaining"], 100 - s) / min(level["percent_remaining"],
+                                                                      100 - s) <= 1.25
+                cells.append(f"{100 * level['mean']:.2f}" if near else "not reached")
+            row[v or "ours"] = " / ".join(cells)
+        rows[f"{s:g} %"] = row
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    frame.index.name = "sparsity"
+    return frame

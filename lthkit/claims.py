@@ -299,3 +299,20 @@ def book_ledger(profile="quick"):
         frames.append(ledger(table, select(name), results=label, resplit=resplit)
                       .assign(target=name))
     return pd.concat(frames, ignore_index=True)
+
+
+# [TXT]'s week-11 grid: IMDb test accuracy, "ticket / random reinitialization", at five
+# sparsities, for four settings (one-shot and iterative, each with and without late
+# rewinding) whose rows the notes do not label. Shown beside ours; not a claim with a verdict.
+TXT_WEEK11 = pd.DataFrame(
+    {"row 1": ["86.90 / 86.92", "86.61 / 86.07", "86.55 / 85.74", "87.15 / 85.52",
+               "77.21 / 82.65"],
+     "row 2": ["87.57 / 87.55", "87.62 / 86.92", "87.12 / 86.31", "87.00 / 85.76",
+               "75.55 / 81.52"],
+     "row 3": ["87.25 / 87.26", "86.89 / 87.55", "86.90 / 86.83", "86.95 / 86.51",
+               "77.07 / 82.52"],
+     "row 4": ["87.19 / 87.61", "86.66 / 87.63", "86.66 / 86.71", "85.82 / 87.14",
+               "76.20 / 82.45"]},
+    index=pd.Index(["36 %", "59 %", "73.8 %", "83.2 %", "97.2 %"], name="sparsity"))
+WEEK11_SPARSITIES = (36, 59, 73.8, 83.2, 97.2)
+WEEK11_LEVELS = (2, 4, 6, 8, 16)  # the rounds of 20 % pruning that reach them

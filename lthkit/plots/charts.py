@@ -216,3 +216,26 @@ def gate_sparsity(gates, source="", width=260, height=200):
         title=alt.Title("What layerwise pruning keeps of each LSTM gate",
                         subtitle=["mean over layers and directions, band min to max"]
                         + ([source] if source else [])))
+
+
+def accuracy_vs_cost(table, y="early_stop_test_accuracy", source="", width=420, height=260):
+    """Accuracy against the training it took (iterations, log axis; `analysis.with_cost`),
+    one line per variant and branch, points at each level (hover: % remaining)."""
+    from lthkit.analysis import series_labels
+    t = table.copy()
+    t["series"] = series_labels(t)
+    g = t.groupby(["series", "round"]).agg(
+        cost=("training_iterations", "mean"), acc=(y, "mean"),
+        percent_remaining=("percent_remaining", "mean"), n=(y, "size")).reset_index()
+    g["acc"] = 100 * g["acc"]
+    return alt.Chart(g).mark_line(point=True).encode(
+        x=alt.X("cost:Q", title="training iterations spent to reach the level (log)",
+                scale=alt.Scale(type="log")),
+        y=alt.Y("acc:Q", title=METRIC_NAMES.get(y, y) + " (%)", scale=alt.Scale(zero=False)),
+        color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+        tooltip=["series:N", "round:Q", alt.Tooltip("percent_remaining:Q", format=".1f"),
+                 alt.Tooltip("cost:Q", format=",.0f"), alt.Tooltip("acc:Q", format=".2f"),
+                 "n:Q"],
+    ).properties(width=width, height=height, title=alt.Title(
+        "What each procedure costs", subtitle=["mean over replicates"] + ([source] if source
+                                                                          else [])))

@@ -145,6 +145,9 @@ class SearchHParams:
         "0it" = the initialization [FC19], later = late rewinding [FDRC19].
     mask_after: score the weights after this much training instead of at the end of the
         round (early tickets, E7); None = at the end.
+    levels: one-shot only: the levels to train, e.g. (2, 4, 6, 8, 16) for the sparsities
+        of iterative rounds 2, 4, ... (empty: every level up to `rounds`). Like `rounds`, it
+        says how far to go, not what is computed.
     controls: branches trained on every level, by name from `lthkit.search.controls`:
         "reinit" (same mask, new initialization), "random" (a random mask with the
         ticket's per-layer sparsity), or any control registered with `register_control`.
@@ -155,6 +158,7 @@ class SearchHParams:
     rounds: int = 25
     rewind: str = "0it"
     mask_after: str | None = None
+    levels: tuple = ()
     controls: tuple = ()
     replicates: int = 1
     seed: int = 0
@@ -168,6 +172,20 @@ class SearchHParams:
             object.__setattr__(self, "mask_after",
                                durations.normalize(self.mask_after, "mask_after"))
         object.__setattr__(self, "controls", check_controls(self.controls))
+        levels = tuple(self.levels or ())
+        for level in levels:
+            _check_int("levels", level, 1)
+        if levels and self.mode != "oneshot":
+            raise bad_param("levels", levels, "() with mode='iterative' (each round of "
+                            "iterative pruning needs the one before it)")
+        if len(set(levels)) != len(levels):
+            raise bad_param("levels", levels, "each level at most once")
+        object.__setattr__(self, "levels", tuple(sorted(levels)))
+
+    @property
+    def last_round(self):
+        """The sparsest level this search trains (the last of `levels`, else `rounds`)."""
+        return max(self.levels) if self.levels else self.rounds
         _check_int("replicates", self.replicates, 1)
         _check_int("seed", self.seed, 0)
 
@@ -236,7 +254,8 @@ class Experiment:
         return cls(model=ModelHParams(**d["model"]), data=DataHParams(**d["data"]),
                    train=TrainHParams(**d["train"]), prune=PruneHParams(**d["prune"]),
                    search=SearchHParams(**{**d["search"],
-                                           "controls": tuple(d["search"]["controls"])}),
+                                           "controls": tuple(d["search"]["controls"]),
+                                           "levels": tuple(d["search"].get("levels", ()))}),
                    name=d.get("name", ""))
 
     @property

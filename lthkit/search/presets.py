@@ -18,7 +18,7 @@ KNOBS = {
     "rounds": ("search", "rounds"), "replicates": ("search", "replicates"),
     "seed": ("search", "seed"), "controls": ("search", "controls"),
     "mode": ("search", "mode"), "rewind": ("search", "rewind"),
-    "mask_after": ("search", "mask_after"),
+    "mask_after": ("search", "mask_after"), "levels": ("search", "levels"),
     "training": ("train", "training"), "eval_every": ("train", "eval_every"),
     "learning_rate": ("train", "learning_rate"), "batch_size": ("train", "batch_size"),
     "batching": ("train", "batching"), "test_curve": ("train", "test_curve"),

@@ -173,7 +173,7 @@ class TicketSearch:
         self.store.register(self.exp)
         self.store.check(self.exp)
         wanted = [(rep, r) for rep in self.replicates
-                  for r in range(1, self.exp.search.rounds + 2)
+                  for r in range(1, self.exp.search.last_round + 2)
                   if self.store.done(self.exp, rep, MAIN, r - 1)
                   and not self.store.mask_path(self.exp, rep, MAIN, r).exists()]
         if not wanted:
@@ -188,6 +188,8 @@ class TicketSearch:
 
     def _ready(self, rep, branch, r):
         done = self.store.done
+        if self.exp.search.mode == "oneshot":  # every level needs only the dense round
+            return r == 0 or done(self.exp, rep, MAIN, 0)
         if branch == MAIN:
             return r == 0 or done(self.exp, rep, MAIN, r - 1)
         return done(self.exp, rep, MAIN, r - 1) and (r == 1 or done(self.exp, rep, branch, r - 1))
@@ -388,7 +390,7 @@ class TicketSearch:
     def _invalidate(self, rep, r, reason):
         """Move aside main rounds >= r and controls that train the ticket's masks."""
         for branch in (MAIN,) + self.exp.search.controls:
-            for q in range(r, self.exp.search.rounds + 2):
+            for q in range(r, self.exp.search.last_round + 2):
                 for path in (self.store.metrics_path(self.exp, rep, branch, q),
                              self.store.mask_path(self.exp, rep, branch, q)):
                     if path.exists() and (branch == MAIN or self._uses_ticket_masks(path)):

@@ -16,7 +16,7 @@ from lthkit._io import canonical_json, digest
 
 FORMAT = 2  # of the result store; bump (and migrate results/) when the layout changes
 # How far a run goes, not what it computes: more rounds or replicates extend a stored run.
-NOT_IDENTITY = {"search": ("rounds", "replicates", "controls"), None: ("name",)}
+NOT_IDENTITY = {"search": ("rounds", "replicates", "controls", "levels"), None: ("name",)}
 
 
 def _sections(experiment):

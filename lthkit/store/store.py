@@ -221,10 +221,11 @@ class ResultStore:
 
     # -- what is done ---------------------------------------------------------------------
     def branch_rounds(self, exp, branch):
-        """The (replicate, round) pairs an experiment's settings ask of one branch."""
-        first = 0 if branch == MAIN else 1
-        return [(rep, r) for rep in range(exp.search.replicates)
-                for r in range(first, exp.search.rounds + 1)]
+        """The (replicate, round) pairs an experiment's settings ask of one branch (one-shot
+        `levels`, if given, pick the levels; the dense round 0 is always one)."""
+        levels = exp.search.levels or range(1, exp.search.rounds + 1)
+        rounds = ([0] if branch == MAIN else []) + [r for r in levels]
+        return [(rep, r) for rep in range(exp.search.replicates) for r in rounds]
 
     def missing(self, exp):
         """(replicate, branch, round) still to train for `exp` as configured."""
@@ -241,8 +242,8 @@ class ResultStore:
         before = set(self.root.rglob("*.damaged-*")) if self.root.exists() else set()
         for rep in range(exp.search.replicates):
             for branch in (MAIN,) + tuple(exp.search.controls):
-                for r in range(0 if branch == MAIN else 1, exp.search.rounds + 2):
-                    if r <= exp.search.rounds:
+                for r in range(0 if branch == MAIN else 1, exp.search.last_round + 2):
+                    if r <= exp.search.last_round:
                         self.metrics(exp, rep, branch, r)
                     if r >= 1 and self.mask_path(exp, rep, branch, r).exists():
                         self.masks(exp, rep, branch, r)
@@ -273,7 +274,7 @@ class ResultStore:
         lost = []
         for rep in replicates:
             for branch in (MAIN,) + tuple(exp.search.controls):
-                for r in range(1, exp.search.rounds + 1):
+                for r in range(1, exp.search.last_round + 1):
                     if self.mask_path(exp, rep, branch, r).exists():
                         continue
                     m = self.read_json(self.metrics_path(exp, rep, branch, r))

@@ -8,7 +8,7 @@ from lthkit._io import load_json, load_npz
 from lthkit.pruning import get_masks, kept_after_rounds, kernel_weights
 from lthkit.search import TicketSearch, Trainer, TrainHParams
 from lthkit.search import train as train_module
-from lthkit.store import ResultStore
+from lthkit.store import ResultStore, experiment_hash
 
 
 @pytest.fixture
@@ -257,3 +257,22 @@ def test_a_registered_control_runs_without_touching_the_search(tmp_path, tiny_da
                 exp, 0, "signs", r).exists()
     finally:
         CONTROLS.pop("signs", None)
+
+
+def test_oneshot_levels_train_only_the_levels_asked_for(tmp_path, tiny_data, record_starts):
+    every = tiny_experiment(rounds=3, mode="oneshot", controls=("random",))
+    some = every.replace(search={"levels": (1, 3)})
+    store = ResultStore(tmp_path)
+    table = TicketSearch(some, store, data=tiny_data, quiet=True).run()
+    assert sorted(set(table["round"])) == [0, 1, 3]
+    assert not [s for s in record_starts if "round 2" in s["desc"]]
+    # the same masks as the one-shot run of every level, which shares the dense round
+    TicketSearch(every, store, data=tiny_data, quiet=True).run()
+    assert experiment_hash(some) == experiment_hash(every)
+    for r in (1, 3):
+        for branch in ("main", "random"):
+            a, b = store.masks(some, 0, branch, r), store.masks(every, 0, branch, r)
+            for key in a:
+                np.testing.assert_array_equal(a[key], b[key])
+    with pytest.raises(ValueError, match=r"levels=\(2,\) is not allowed.*iterative"):
+        tiny_experiment(levels=(2,))
