@@ -239,3 +239,83 @@ def accuracy_vs_cost(table, y="early_stop_test_accuracy", source="", width=420, 
     ).properties(width=width, height=height, title=alt.Title(
         "What each procedure costs", subtitle=["mean over replicates"] + ([source] if source
                                                                           else [])))
+
+
+def barriers(table, source="", width=340, height=230):
+    """The error barrier [FDRC20] against the rewind point (iterations), one line per level
+    (the dense network, a ticket), mean over replicates with a min/max band."""
+    t = table.copy()
+    t["network"] = t.apply(lambda r: "dense" if r["round"] == 0 else
+                           f"ticket, {r['percent_remaining']:.1f} % of weights", axis=1)
+    g = t.groupby(["network", "at"]).agg(mean=("barrier", "mean"), min=("barrier", "min"),
+                                         max=("barrier", "max"), n=("barrier", "size"),
+                                         label=("label", "first")).reset_index()
+    for c in ("mean", "min", "max"):
+        g[c] = 100 * g[c]
+    x = alt.X("at:Q", title="rewind point k (iterations, symlog)",
+              scale=alt.Scale(type="symlog"))
+    base = alt.Chart(g).encode(x=x, color=alt.Color("network:N", legend=alt.Legend(orient="bottom")))
+    band = base.mark_area(opacity=0.18).encode(y=alt.Y("min:Q", title="error barrier (points)"),
+                                               y2="max:Q")
+    line = base.mark_line(point=True).encode(
+        y="mean:Q", tooltip=["network:N", "label:N", "at:Q", alt.Tooltip("mean:Q", format=".2f"),
+                             alt.Tooltip("min:Q", format=".2f"),
+                             alt.Tooltip("max:Q", format=".2f"), "n:Q"])
+    rule = alt.Chart(alt.Data(values=[{"y": 2.0}])).mark_rule(
+        strokeDash=[4, 4], color="#999").encode(y="y:Q")
+    return (band + line + rule).properties(width=width, height=height, title=alt.Title(
+        "Instability: the error barrier between two copies trained from step k",
+        subtitle=["dashed: 2 points, about where [FDRC20] calls a network stable"]
+        + ([source] if source else [])))
+
+
+def interpolation(paths, source="", width=340, height=230):
+    """Test error along the straight line between the two copies, one line per rewind point
+    (mean over replicates)."""
+    g = paths.groupby(["label", "alpha"], as_index=False)["test_error"].mean()
+    g["test_error"] = 100 * g["test_error"]
+    return alt.Chart(g).mark_line().encode(
+        x=alt.X("alpha:Q", title="position between the two copies (0 and 1: the copies)"),
+        y=alt.Y("test_error:Q", title="test error (%)", scale=alt.Scale(zero=False)),
+        color=alt.Color("label:N", title="trained from", legend=alt.Legend(orient="bottom")),
+        tooltip=["label:N", alt.Tooltip("alpha:Q", format=".2f"),
+                 alt.Tooltip("test_error:Q", format=".2f")],
+    ).properties(width=width, height=height, title=alt.Title(
+        "Error along the path between the copies", subtitle=source or ""))
+
+
+def mask_convergence(runs, window=5, threshold=0.1, source="", width=420, height=230):
+    """Early-bird detection: for each epoch, the largest Hamming distance from its mask to the
+    masks of the `window - 1` epochs before it, and the distance to the fully trained
+    network's mask; a line per replicate, the threshold dashed, detections marked."""
+    import pandas as pd
+    rows = []
+    for rep, r in runs.items():
+        for e in r["epochs"]:
+            before = sorted(int(j) for j in r["distances"][str(e)])[-(window - 1):]
+            if len(before) == window - 1:
+                rows.append({"replicate": str(rep), "epoch": e, "what": "largest distance to "
+                             f"the last {window - 1} masks",
+                             "distance": max(r["distances"][str(e)][str(j)] for j in before)})
+            rows.append({"replicate": str(rep), "epoch": e,
+                         "what": "distance to the trained network's mask",
+                         "distance": r["to_final"][str(e)]})
+    d = pd.DataFrame(rows)
+    lines = alt.Chart(d).mark_line(point=True).encode(
+        x=alt.X("epoch:Q", title="epoch of the dense training"),
+        y=alt.Y("distance:Q", title="Hamming distance (fraction of entries)"),
+        color=alt.Color("what:N", legend=alt.Legend(orient="bottom", title=None)),
+        detail="replicate:N", tooltip=["replicate:N", "epoch:Q", "what:N",
+                                       alt.Tooltip("distance:Q", format=".4f")])
+    rule = alt.Chart(alt.Data(values=[{"y": threshold}])).mark_rule(
+        strokeDash=[4, 4], color="#999").encode(y="y:Q")
+    found = pd.DataFrame([{"epoch": r["detected"], "replicate": str(rep)} for rep, r in
+                          runs.items() if r["detected"] is not None])
+    layers = [lines, rule]
+    if not found.empty:
+        layers.append(alt.Chart(found).mark_rule(color="#d62728").encode(
+            x="epoch:Q", tooltip=["replicate:N", "epoch:Q"]))
+    return alt.layer(*layers).properties(width=width, height=height, title=alt.Title(
+        "Early-bird detection on magnitude masks",
+        subtitle=[f"red: detected (every distance to the last {window - 1} masks below "
+                  f"{threshold})"] + ([source] if source else [])))

@@ -54,6 +54,13 @@ def parser():
                    help="rebuild the masks a stored run lacks (runs from before masks were "
                         "committed) by training their rounds again, checked against the "
                         "stored metrics")
+    p.add_argument("--instability", type=int, nargs="+", metavar="ROUND",
+                   help="after the search: the instability analysis at the rewind point for "
+                        "these levels (0: the dense network), every replicate")
+    p.add_argument("--points", type=int, default=25, help="points on the instability path")
+    p.add_argument("--early-bird", type=int, metavar="LEVEL",
+                   help="after the search: early-bird detection for a one-shot mask of LEVEL "
+                        "rounds, with its tickets, every replicate")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     return p
 
@@ -72,6 +79,9 @@ def run(args):
     from lthkit.search import TicketSearch, experiment
     from lthkit.store import ResultStore
 
+    if args.instability:
+        from lthkit.search.stability import _check_points
+        _check_points(args.points)
     knobs = dict(args.knobs)
     for name in ("replicates", "rounds"):
         if getattr(args, name) is not None:
@@ -86,6 +96,17 @@ def run(args):
         rebuilt = search.rebuild_masks()
         print(f"rebuilt {rebuilt} masks", flush=True)
     table = search.run()
+    replicates = args.only_replicate or range(exp.search.replicates)
+    if args.instability:
+        from lthkit.search.stability import instability_table
+        found, _ = instability_table({exp.label: exp}, store, rounds=args.instability,
+                                     replicates=replicates, points=args.points,
+                                     quiet=args.quiet)
+        print(found.to_string(index=False))
+    if args.early_bird:
+        from lthkit.search.earlybird import report
+        found, _ = report(exp, store, args.early_bird, replicates=replicates, quiet=args.quiet)
+        print(found.to_string())
     if table.empty:
         print("nothing stored yet")
         return 0

@@ -1,0 +1,288 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (lthkit)
+#     language: python
+#     name: lthkit
+#   lthkit:
+#     budget: {smoke: 90, quick: 300}
+# ---
+
+# %% [markdown]
+# # When to rewind, and how early a ticket appears
+#
+# A winning ticket is rewound to its initial weights. Frankle, Dziugaite, Roy and Carbin
+# [FDRC19] found that deeper networks only give tickets when rewound a little *later*, to
+# the weights after k iterations of training (**late rewinding**), and later explained it
+# [FDRC20]: from step k on, a network is **stable**, meaning two copies trained from there
+# with different data orders end up in one linearly connected valley. This chapter sweeps
+# the rewind point on Lenet, Conv-6 and the text CNN, measures that stability, and then asks
+# the opposite question: how *early* in training does the mask itself settle? First the
+# thesis's early-ticket experiment (E7), done with the masks from trained weights, then the
+# early-bird detector of You et al. [YOU20] on unstructured masks.
+
+# %% tags=["parameters"]
+profile = "quick"  # "smoke" (seconds), "quick" (minutes on a CPU) or "full"
+backend = "jax"
+seed = 0
+replicates = None  # (None: the profile's)
+lenet_rewinds = None  # rewind points swept on Lenet (None: the profile's)
+sweep_rounds = None  # pruning rounds of the sweep (None: quick 4, full 12)
+run_conv6 = True  # the Conv-6 sweep (quick width)
+run_text = True  # the text CNN sweep and instability
+text_rewinds = None  # rewind points swept on the text CNN (None: the profile's)
+points = 25  # points on the path between two copies (instability)
+early_epochs = None  # epochs after which early masks are taken (None: the profile's)
+early_rounds = None  # pruning rounds of the early tickets (None: quick 4, full 10)
+eb_level = None  # rounds of pruning the early-bird masks are cut to (None: quick 4, full 10)
+eb_window = 5  # masks compared by the early-bird detector ([YOU20]: 5)
+eb_threshold = 0.1  # largest Hamming distance for a detection ([YOU20]: 0.1)
+show_stored_full = True  # also show the full-profile runs stored under results/
+
+# %%
+from lthkit import book
+
+book.setup(profile, backend)
+
+from IPython.display import Markdown, display
+
+from lthkit import analysis, claims, plots, search
+from lthkit.profiles import results_store
+from lthkit.search import earlybird, stability
+
+PRESETS = {
+    "smoke": dict(lenet_rewinds=["0it", "10it"], sweep_rounds=1, text_rewinds=["0it", "5it"],
+                  early_epochs=[0, 1], early_rounds=1, eb_level=1, replicates=1),
+    "quick": dict(lenet_rewinds=["0it", "50it", "200it", "1ep"], sweep_rounds=4,
+                  text_rewinds=["0it", "1ep"], early_epochs=[0, 1, 3], early_rounds=4,
+                  eb_level=4, replicates=2),
+    "full": dict(lenet_rewinds=["0it", "100it", "500it", "2000it"], sweep_rounds=12,
+                 text_rewinds=["0it", "100it", "1ep"], early_epochs=[0, 1, 2, 3, 5, 8, 15],
+                 early_rounds=10, eb_level=10, replicates=3),
+}
+cfg = book.settings(profile, PRESETS, lenet_rewinds=lenet_rewinds, sweep_rounds=sweep_rounds,
+                    text_rewinds=text_rewinds, early_epochs=early_epochs,
+                    early_rounds=early_rounds, eb_level=eb_level, replicates=replicates,
+                    points=points, eb_window=eb_window, eb_threshold=eb_threshold)
+display(cfg)
+store, full_store = results_store(profile), results_store("full")
+source = f"{profile} profile"
+show_full = show_stored_full and profile != "full"
+reps = list(range(cfg.replicates))
+
+# %% [markdown]
+# ## Late rewinding on Lenet
+#
+# The same iterative search, rewound to the initialization (k = 0) or to the weights after
+# k iterations of the dense run. All searches share one dense network, so they differ only
+# in where the survivors restart. The lines are the tickets; the random reinitialization of
+# the k = 0 search is the control.
+
+# %%
+lenet = {f"k = {k}": search.target("lenet_300_100", profile, seed=seed, rewind=k,
+                                   rounds=cfg.sweep_rounds, replicates=cfg.replicates,
+                                   controls=("reinit",) if k == "0it" else ())
+         for k in cfg.lenet_rewinds}
+sweep = search.variants(lenet, store)
+display(book.label(plots.by_sparsity(sweep, source=source,
+                                     title="Lenet: tickets by rewind point")))
+display(analysis.level_table(sweep[sweep["branch"] == "main"].assign(
+    branch=sweep["variant"]), scale=100).tail(4))
+
+# %% [markdown]
+# ### Is Lenet stable, and from when?
+#
+# For each rewind point k, two copies of the network are trained from the weights at k for
+# the rest of the schedule with different data orders; the error along the straight line
+# between them gives the **barrier**. Lenet was stable at initialization in [FDRC20] (a
+# barrier near zero already at k = 0), which is why rewinding to the initialization works
+# for it. Below: the dense network and the ticket of the sweep's sparsest level.
+
+# %%
+table, paths = stability.instability_table(lenet, store, rounds=(0, cfg.sweep_rounds),
+                                           replicates=reps[:1], points=cfg.points)
+display(book.label(plots.barriers(table, source)))
+display(book.label(plots.interpolation(paths[paths["round"] == cfg.sweep_rounds], source)))
+
+# %%
+if show_full:
+    full_lenet = {f"k = {k}": search.target("lenet_300_100", "full", rewind=k,
+                                            rounds=12, replicates=3,
+                                            controls=("reinit",) if k == "0it" else ())
+                  for k in PRESETS["full"]["lenet_rewinds"]}
+    stored = {k: search.stored(e) for k, e in full_lenet.items()}
+    stored = {k: v for k, v in stored.items() if v is not None}
+    if len(stored) > 1:
+        full_sweep = search.variants({k: v.exp for k, v in stored.items()}, full_store)
+        label = "full profile, " + ", ".join(v.folder.name for v in stored.values())
+        display(book.label(plots.by_sparsity(full_sweep, source=label,
+                                             title="Lenet, full profile: rewind points"),
+                           "full", label))
+        ftable, fpaths = stability.instability_table(
+            {k: v.exp for k, v in stored.items()}, full_store, rounds=(0, 10),
+            replicates=(0, 1, 2), points=25, compute=False)
+        if not ftable.empty:
+            display(book.label(plots.barriers(ftable, label), "full", label))
+    else:
+        display(Markdown("No stored full-profile rewind sweep on Lenet yet."))
+
+# %% [markdown]
+# ## Late rewinding on Conv-6
+#
+# [FDRC19] found late rewinding matters more for deeper networks: Conv-6 at the quick width
+# (an eighth of its filters), rewound to the initialization or to the weights after 100
+# iterations.
+
+# %%
+if run_conv6:
+    conv = {f"k = {k}": search.target("conv6", profile, seed=seed, rewind=k,
+                                      replicates=cfg.replicates,
+                                      controls=("reinit",) if k == "0it" else ())
+            for k in (["0it", "100it"] if profile != "smoke" else ["0it", "5it"])}
+    conv_sweep = search.variants(conv, store)
+    display(book.label(plots.by_sparsity(conv_sweep, source=source,
+                                         title="Conv-6 (quick width): rewind points")))
+
+# %% [markdown]
+# ## Late rewinding and stability on the text CNN
+#
+# Kim's CNN on IMDb, rewound to the initialization or after part of the first epoch. [TXT]
+# reported its best ticket with late rewinding at 48.8 % sparsity; the ledger sets ours next
+# to it.
+
+# %%
+if run_text:
+    text = {f"k = {k}": search.target("text_cnn/imdb", profile, seed=seed, rewind=k,
+                                      replicates=cfg.replicates,
+                                      controls=("reinit",) if k == "0it" else ())
+            for k in cfg.text_rewinds}
+    text_sweep = search.variants(text, store)
+    display(book.label(plots.by_sparsity(text_sweep, source=source,
+                                         title="Text CNN on IMDb: rewind points")))
+    late = "k = 1ep" if "k = 1ep" in text else list(text)[-1]
+    book.show_ledger(claims.ledger(text_sweep, claims.select("text_cnn/imdb/late"),
+                                   variant=late, results=f"{source}, {late}"))
+    last = text[late].search.rounds
+    ttable, tpaths = stability.instability_table(text, store, rounds=(0, last),
+                                                 replicates=reps[:1], points=cfg.points)
+    display(book.label(plots.barriers(ttable, source)))
+    if show_full:
+        stored_text = {f"k = {k}": search.stored(search.target("text_cnn/imdb", "full",
+                                                                 rewind=k))
+                       for k in PRESETS["full"]["text_rewinds"]}
+        stored_text = {k: v for k, v in stored_text.items() if v is not None}
+        if len(stored_text) > 1:
+            full_text = search.variants({k: v.exp for k, v in stored_text.items()}, full_store)
+            label = "full profile, " + ", ".join(v.folder.name for v in stored_text.values())
+            display(book.label(plots.by_sparsity(full_text, source=label,
+                                                 title="Text CNN, full profile: rewind points"),
+                               "full", label))
+            book.show_ledger(claims.ledger(full_text, claims.select("text_cnn/imdb/late"),
+                                           variant="k = 1ep", results=label))
+            ft, _ = stability.instability_table({k: v.exp for k, v in stored_text.items()},
+                                                full_store, rounds=(0, 6), replicates=(0,),
+                                                points=25, compute=False)
+            if not ft.empty:
+                display(book.label(plots.barriers(ft, label), "full", label))
+
+# %% [markdown]
+# ## Early tickets: the thesis's experiment, done right
+#
+# The 2020 thesis computed each round's mask from the weights after n epochs of training
+# instead of at the end, for n from 0 to 15, rewound every ticket to the same initialization
+# and trained it fully. It found that every early-pruned trial degraded faster than pruning
+# after convergence, even n = 10, with erratic single-run curves; but its masks came from
+# the *initial* weights (its defect), so the experiment never measured what it meant to.
+# Here the masks come from the trained weights after n epochs, with replicates and bands;
+# "trained" is the usual search (the mask from the end of training). n = 0 is the
+# initial-weight mask of the thesis's defect.
+
+# %%
+early = {("trained" if n is None else f"after {n} epochs"):
+         search.target("lenet_300_100", profile, seed=seed, rounds=cfg.early_rounds,
+                       replicates=cfg.replicates, controls=(),
+                       mask_after=None if n is None else f"{n}ep")
+         for n in [None] + list(cfg.early_epochs)}
+early_table = search.variants(early, store)
+display(book.label(plots.by_sparsity(early_table, source=source,
+                                     title="Lenet: masks taken after n epochs")))
+display(analysis.mask_distances(store, early["trained"], early[f"after {cfg.early_epochs[-1]} epochs"])
+        .style.format("{:.3f}"))
+
+# %% [markdown]
+# The last table compares the mask taken after the last n with the one from fully trained
+# weights, round by round (replicate 0), next to chance: how much of the final ticket an
+# early mask already holds.
+
+# %%
+if show_full:
+    stored_early = {("trained" if n is None else f"after {n} epochs"):
+                    search.stored(search.target("lenet_300_100", "full", rounds=10, controls=(),
+                                                mask_after=None if n is None else f"{n}ep"))
+                    for n in [None] + PRESETS["full"]["early_epochs"]}
+    stored_early = {k: v for k, v in stored_early.items() if v is not None}
+    if len(stored_early) > 1:
+        full_early = search.variants({k: v.exp for k, v in stored_early.items()}, full_store)
+        label = "full profile, 3 replicates"
+        display(book.label(plots.by_sparsity(full_early, source=label,
+                                             title="Lenet, full profile: early masks"),
+                           "full", label))
+    else:
+        display(Markdown("No stored full-profile early tickets yet."))
+
+# %% [markdown]
+# ## Early-bird tickets
+#
+# You et al. [YOU20] watch the mask while the dense network trains: at the end of every
+# epoch they prune the current weights, and once the newest mask is within a Hamming
+# distance of 0.1 of each of the four before it, they stop: the ticket has been drawn. Their
+# masks are channel masks; here they are ordinary magnitude masks, cut in one shot to the
+# sparsity of `eb_level` rounds. The table then trains three tickets of that sparsity from
+# the same initialization: the early-bird one, the one-shot one from the fully trained
+# weights, and the iterative (IMP) one, and says how much of the dense training the
+# detection saved.
+
+# %%
+eb_exp = search.target("lenet_300_100", profile, seed=seed, replicates=cfg.replicates)
+eb_table, eb_runs = earlybird.report(eb_exp, store, cfg.eb_level, replicates=reps,
+                                     window=cfg.eb_window, threshold=cfg.eb_threshold)
+display(book.label(plots.mask_convergence(eb_runs, cfg.eb_window, cfg.eb_threshold, source)))
+eb_table
+
+# %%
+if show_full:
+    full_eb = search.target("lenet_300_100", "full")
+    fe_table, fe_runs = earlybird.report(full_eb, full_store, 10, replicates=(0, 1, 2),
+                                         compute=False)
+    if fe_runs:
+        label = f"full profile, {full_store.experiment_dir(full_eb).name}"
+        display(book.label(plots.mask_convergence(fe_runs, 5, 0.1, label), "full", label))
+        display(fe_table)
+
+# %% [markdown]
+# ## Where we differ, and why
+#
+# - **Rewind points.** [FDRC19] rewinds to a few hundred or thousand iterations; the quick
+#   profile's schedule is 1,500 iterations, so its points sit proportionally earlier.
+# - **Stability threshold.** We draw [FDRC20]'s line at 2 points of error as a guide, not a
+#   test: with one replicate per point in the quick profile, small barriers are noise.
+# - **Early-bird masks.** [YOU20] detects channel masks from BatchNorm scaling factors in
+#   networks trained for 160 epochs; ours are unstructured magnitude masks of Lenet (54
+#   epochs in the full profile) and the text CNN (10).
+#
+# ## Things to try
+#
+# - Rewind Conv-6 at full width on a GPU (`search.target("conv6", "full", rewind="500it")`):
+#   is the gap to k = 0 larger than at the quick width?
+# - Lower the detector's threshold (`-p eb_threshold=0.05`): how much later does the
+#   early bird arrive, and is its ticket any better?
+# - Take the instability of the random reinitialization (a search with `controls=()` and
+#   `criterion="random"`): are random subnetworks ever stable?
+
+# %%
+book.provenance()
