@@ -68,7 +68,17 @@ def test_unknown_parameter_is_refused(tmp_path):
     root = make_book(tmp_path, ["tiny"], {"tiny": TINY})
     result = run_book(root, "--no-html", "--chapter", "tiny", "-p", "epochs=3")
     assert result.returncode == 2
-    assert "no parameter 'epochs'" in result.stderr and "greeting" in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert ("epochs=3 is not allowed: expected a parameter of chapter 'tiny'" in lines[0]
+            and "greeting" in lines[0])
+
+
+def test_a_bad_parameter_value_is_refused_before_executing(tmp_path):
+    root = make_book(tmp_path, ["tiny"], {"tiny": TINY})
+    result = run_book(root, "--no-html", "--chapter", "tiny", "-p", "profile=medium")
+    assert result.returncode == 2 and "profile='medium' is not allowed" in result.stderr
+    assert not (root / "book" / "_executed" / "tiny.ipynb").exists()
 
 
 def test_failing_chapter_stops_the_build_and_names_chapter_and_cell(tmp_path):
