@@ -181,13 +181,13 @@ class SearchHParams:
         if len(set(levels)) != len(levels):
             raise bad_param("levels", levels, "each level at most once")
         object.__setattr__(self, "levels", tuple(sorted(levels)))
+        _check_int("replicates", self.replicates, 1)
+        _check_int("seed", self.seed, 0)
 
     @property
     def last_round(self):
         """The sparsest level this search trains (the last of `levels`, else `rounds`)."""
         return max(self.levels) if self.levels else self.rounds
-        _check_int("replicates", self.replicates, 1)
-        _check_int("seed", self.seed, 0)
 
 
 _NAME = re.compile(r"^[A-Za-z0-9_.]*$")
