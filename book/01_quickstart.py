@@ -87,6 +87,8 @@ print(f"images {ds.x_train.shape[1:]}, "
 # model as plain `{name: array}` dicts: `snapshot` copies every weight (here the initial
 # weights $\theta_0$ a ticket is rewound to), `set_masks` installs masks and zeroes the pruned
 # weights, `restore` loads a snapshot back, keeping pruned weights at zero.
+# `lthkit.search.train_ticket(model, weights, masks, data, ...)` does those two steps and
+# trains with a fresh Adam optimizer: one round of the lottery ticket procedure.
 
 # %%
 import keras
@@ -103,21 +105,6 @@ print(f"{model.count_params() - sum(all_kept[k].size for k in all_kept):,} param
       f"prunable kernels: {', '.join(all_kept)}")
 
 
-def train(weights, masks):
-    """Install `masks`, load `weights` (pruned entries zeroed), train with a fresh Adam.
-
-    Returns the per-epoch history and the test accuracy."""
-    pruning.set_masks(model, masks)
-    pruning.restore(model, weights)
-    model.compile(optimizer=keras.optimizers.Adam(cfg.learning_rate),
-                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    history = model.fit(ds.x_train, ds.y_train, validation_data=(ds.x_val, ds.y_val),
-                        epochs=cfg.epochs, batch_size=cfg.batch_size, verbose=0)
-    _, accuracy = model.evaluate(ds.x_test, ds.y_test, batch_size=1000, verbose=0)
-    return history.history, accuracy
-
-
 # %% [markdown]
 # ## Train, prune, rewind, train again
 #
@@ -127,20 +114,24 @@ def train(weights, masks):
 # pruned.
 
 # %%
+from lthkit.search import train_ticket
+
 histories, test_accuracy = {}, {}
-histories["dense"], test_accuracy["dense"] = train(theta0, all_kept)
+settings = dict(epochs=cfg.epochs, batch_size=cfg.batch_size, learning_rate=cfg.learning_rate)
+histories["dense"], test_accuracy["dense"] = train_ticket(model, theta0, all_kept, ds, **settings)
 
 trained = pruning.kernel_weights(model)
 masks = pruning.prune(trained, all_kept, {"dense": cfg.prune_rate, "output": cfg.prune_rate / 2},
                       kinds=pruning.kinds(model))
 kept = sum(int(m.sum()) for m in masks.values()) / sum(m.size for m in masks.values())
 
-histories["ticket"], test_accuracy["ticket"] = train(theta0, masks)
+histories["ticket"], test_accuracy["ticket"] = train_ticket(model, theta0, masks, ds, **settings)
 
 keras.utils.set_random_seed(cfg.seed + 1)  # new random weights, same mask
 theta_new = pruning.snapshot(lenet_300_100(hidden=tuple(cfg.hidden),
                                            num_classes=ds.num_classes))
-histories["random reinit"], test_accuracy["random reinit"] = train(theta_new, masks)
+histories["random reinit"], test_accuracy["random reinit"] = train_ticket(model, theta_new, masks,
+                                                                          ds, **settings)
 
 # %%
 import altair as alt
@@ -202,7 +193,8 @@ display(Markdown(
 #
 # - Prune harder: `prune_rate = 0.95`. Does the control fall behind the ticket?
 # - Rewind the ticket to the dense network's *trained* weights instead of `theta0`
-#   (`train(pruning.snapshot(model), masks)` right after the dense run): is it still as good?
+#   (`train_ticket(model, pruning.snapshot(model), masks, ds, **settings)` right after the
+#   dense run): is it still as good?
 # - Iterate: prune 20 % per round for ten rounds instead of 80 % at once. The next chapter
 #   does exactly that with `lthkit.search`, with replicates and both controls.
 # - Run the `full` profile on a GPU and compare with the paper's 98.0 %.

@@ -8,7 +8,7 @@ from lthkit.search.presets import KNOBS, PRESETS, experiment
 from lthkit.search.runs import TARGETS, StoredRun, diff_card, stored, target, variants
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
                                   run_search)
-from lthkit.search.train import BatchStream, BucketStream, Trainer
+from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
 from lthkit.search import earlybird, stability  # noqa: E402  (modules: search.stability...)
 
 __all__ = ["CONTROLS", "DEFAULTS", "KNOBS", "PAPER_NOTES", "PRESETS", "TARGETS",
@@ -16,4 +16,4 @@ __all__ = ["CONTROLS", "DEFAULTS", "KNOBS", "PAPER_NOTES", "PRESETS", "TARGETS",
            "PruneHParams", "SearchHParams", "StoredRun", "TicketSearch", "TrainHParams",
            "Trainer", "dataset_for", "default_experiment", "diff_card", "experiment",
            "initial_weights", "model_for", "register_control", "run_search", "stored",
-           "target", "variants"]
+           "target", "train_ticket", "variants"]

@@ -264,3 +264,22 @@ class Trainer:
             "curves": curves,
         }
         return metrics, snapshots
+
+
+def train_ticket(model, weights, masks, data, epochs, batch_size=60, learning_rate=1.2e-3):
+    """Train `model` from `weights` with `masks` installed: the three steps of every round.
+
+    1. `set_masks` installs the masks and zeroes the pruned weights; 2. `restore` loads the
+    weights (a `snapshot`, e.g. the initialization a ticket is rewound to), keeping pruned
+    entries at zero; 3. Keras' `fit` with a fresh Adam for `epochs` epochs (validation each
+    epoch). Returns (Keras history dict, test accuracy).
+    """
+    from lthkit.pruning import restore, set_masks
+    set_masks(model, masks)
+    restore(model, weights)
+    loss, metric = loss_and_metric(model)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=[metric])
+    history = model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+                        epochs=epochs, batch_size=batch_size, verbose=0)
+    _, accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)
+    return history.history, accuracy

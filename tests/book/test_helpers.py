@@ -81,5 +81,11 @@ def test_every_book_chapter_has_profile_parameter_and_calls_setup():
         assert "profile" in build.declared_parameters(nb), name
         assert "book.setup(profile" in code[1].source, name
         assert "book.provenance(" in text, name
+        import ast
+        tree = ast.parse(jupytext.writes(nb, "py:percent"))
+        defined = [getattr(node, "name", "a lambda") for node in ast.walk(tree)
+                   if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
+                                        ast.Lambda))]
+        assert not defined, f"{name} defines {defined}: that logic belongs in lthkit"
         budget = nb.metadata.get("lthkit", {}).get("budget", {})
         assert {"smoke", "quick"} <= set(budget), f"{name}: no time budget for smoke and quick"
