@@ -27,17 +27,21 @@
 #
 # ## What the book covers
 #
-# - **Reproduction.** Lenet-300-100 on MNIST and Conv-6 on CIFAR-10, pruned iteratively by
-#   weight magnitude, rewound to their initial weights and retrained, next to two controls: the
-#   same mask with fresh random weights, and a random mask of the same size.
-# - **Transfer to NLP.** The 20 Newsgroups "End2End" CNN ensemble, and a text CNN and a
-#   bidirectional LSTM on IMDb and AG News: do tickets exist when most of the weights sit in
-#   word embeddings?
-# - **One-shot vs iterative pruning.** Remove the weights in one step, or 20 % per round over
-#   many rounds of training.
-# - **Early vs late rewinding.** Rewind the survivors to their initial values, or to their
-#   values after a little training.
-# - **Early tickets.** Take the mask from a network trained for only a few epochs.
+# - **{doc}`02_reproduction`.** Lenet-300-100 on MNIST and Conv-6 on CIFAR-10, pruned
+#   iteratively by weight magnitude, rewound to their initial weights and retrained, next to
+#   two controls: the same mask with fresh random weights, and a random mask of the same
+#   size; and the bug that made a 2020 reproduction fail.
+# - **{doc}`03_text_cnn`.** Kim's text CNN on IMDb and AG News and the 20 Newsgroups
+#   "End2End" network: do tickets exist when most of the weights sit in word embeddings,
+#   and which words survive in a ticket?
+# - **{doc}`04_text_lstm`.** A bidirectional LSTM: what pruning does to its gates, and
+#   whether it prunes further than the CNN.
+# - **{doc}`05_oneshot`.** Remove the weights in one step, or 20 % per round over many rounds
+#   of training: accuracy, cost, and whether both find the same weights.
+# - **{doc}`06_rewinding`.** Rewind to the initialization or after a little training; when a
+#   network becomes stable; how early the mask itself settles (early tickets, early birds).
+# - **{doc}`99_ledger`.** Every published number the chapters compare with, in one table,
+#   with ours and a verdict.
 #
 # ## How the pruning schedule works
 #
@@ -95,18 +99,21 @@ book.label(chart)
 # few lines of `lthkit`, the measurement, and a table that puts what was measured next to the
 # published numbers, with a plain word on where they differ and why.
 #
-# Each chapter runs in one of two **profiles**:
+# Each chapter runs in one of three **profiles**:
 #
 # | profile | what it is | where |
 # |---|---|---|
-# | `quick` | small subsets, few epochs and rounds: shows the method, not the paper's numbers | a laptop CPU, minutes |
-# | `full` | the papers' settings | a GPU, hours |
+# | `smoke` | a few dozen iterations: checks that a chapter runs; its numbers mean nothing | seconds |
+# | `quick` | small subsets, short schedules, few rounds: shows the method, not the papers' numbers | a laptop CPU, minutes |
+# | `full` | the papers' settings, or the largest this book's machine could run (each run says how it departs) | hours |
 #
-# Every chart says under it which profile its numbers come from, and every chapter ends with a
-# **provenance** table: the lthkit commit, the Keras backend, the device, the profile, the wall
-# time and the data source (the canonical files, or the offline mirror, and whether that copy
-# is lossy, as the JPEG copy of CIFAR-10 is). Quick-profile numbers show that a method runs;
-# comparing with the papers takes the full profile.
+# The book is built in the quick profile, and every chapter also shows the **stored full
+# runs** committed under `results/`, without training them again. Every chart says under it
+# which profile (and which stored run) its numbers come from; every comparison with a paper
+# comes from one list of claims, with a verdict; and every chapter ends with a
+# **provenance** table: the lthkit commit, the Keras backend, the device, the profile, the
+# wall time against the chapter's time budget and the data source (the canonical files, or
+# the offline mirror, and whether that copy is lossy, as the JPEG copy of CIFAR-10 is).
 #
 # ## How to run it
 #
@@ -116,7 +123,7 @@ book.label(chart)
 # ```bash
 # make book                        # every chapter, quick profile
 # make book CHAPTER=01_quickstart  # one chapter
-# make book PROFILE=full           # the papers' settings (on a GPU)
+# make book PROFILE=smoke          # seconds per chapter: does everything run?
 # ```
 #
 # A chapter whose text, parameters and library code did not change is not executed again, and
@@ -127,12 +134,12 @@ book.label(chart)
 # .venv/bin/python -m lthkit.book build --chapter 01_quickstart -p epochs=5
 # ```
 #
-# To work on a chapter interactively, open `book/<chapter>.py` as a notebook in JupyterLab
-# (jupytext), or run it with papermill into a notebook of your own:
+# To work on a chapter interactively, `make lab` opens the book in JupyterLab, where every
+# chapter opens as a notebook with the lthkit kernel and an edit lands in its `.py` file. To
+# re-run one chapter with other parameters into a notebook of your own:
 #
 # ```bash
-# .venv/bin/jupytext --to ipynb -o - book/01_quickstart.py \
-#   | .venv/bin/papermill - /tmp/quickstart.ipynb --cwd book -p epochs 5
+# make chapter CHAPTER=03_text_cnn OUT=runs/imdb.ipynb P="replicates=4 imdb_rounds=5"
 # ```
 #
 # The next chapter, {doc}`01_quickstart`, trains a first network and finds a first ticket in
