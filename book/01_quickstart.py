@@ -10,7 +10,7 @@
 #     language: python
 #     name: lthkit
 #   lthkit:
-#     budget: {smoke: 30, quick: 90}
+#     budget: {smoke: 30, quick: 40}
 # ---
 
 # %% [markdown]

@@ -10,7 +10,7 @@
 #     language: python
 #     name: lthkit
 #   lthkit:
-#     budget: {smoke: 60, quick: 240}
+#     budget: {smoke: 60, quick: 200}
 # ---
 
 # %% [markdown]
@@ -53,8 +53,8 @@ lenet_rounds = None  # pruning rounds for Lenet (None: quick 10, full 25)
 lenet_training = None  # training per round (None: quick "1500it", full "50000it")
 lenet_n_train = None  # MNIST training images (None: quick 10,000, full all 55,000)
 run_conv6 = True  # the Conv-6 / CIFAR-10 section
-conv6_rounds = None  # (None: quick 4, full 25)
-conv6_training = None  # (None: quick "400it", full "30000it")
+conv6_rounds = None  # (None: quick 3, full 25)
+conv6_training = None  # (None: quick "300it", full "30000it")
 conv6_width = None  # filter multiplier (None: quick 0.125, full 1.0, the paper's Conv-6)
 run_pitfall = True  # the section on masks from initial weights
 show_stored_full = True  # also show full-profile results stored under results/
@@ -184,7 +184,7 @@ if run_conv6:
 #   are within the spread of two replicates. The full-profile section above is the
 #   comparison that counts.
 # - **Conv-6 width and data.** The quick Conv-6 has an eighth of the filters and trains for
-#   400 iterations: its accuracy is far below 78-80 % and says nothing about the paper's
+#   300 iterations: its accuracy is far below 78-80 % and says nothing about the paper's
 #   number. The offline CIFAR-10 is JPEG-compressed (lossy), which costs a little accuracy
 #   even at full size.
 # - **Normalization and initialization.** Inputs are standardized; Keras' Glorot normal

@@ -10,7 +10,7 @@
 #     language: python
 #     name: lthkit
 #   lthkit:
-#     budget: {smoke: 60, quick: 240}
+#     budget: {smoke: 60, quick: 180}
 # ---
 
 # %% [markdown]
@@ -41,12 +41,12 @@ replicates = None  # independent runs (None: the profile's: quick 2)
 controls = ["reinit", "random"]  # control branches on the text CNN
 imdb_rounds = None  # pruning rounds on IMDb (None: quick 3, full 10)
 imdb_training = None  # training per round (None: quick "2ep", full "10ep")
-imdb_n_train = None  # IMDb training reviews (None: quick 2,500, full all 17,500)
+imdb_n_train = None  # IMDb training reviews (None: quick 1,500, full all 17,500)
 run_ag_news = True  # the AG News section
 ag_rounds = None  # (None: quick 3, full 16)
 run_end2end = True  # the 20 Newsgroups End2End section
 e2e_rounds = None  # (None: quick 2, full 10)
-e2e_embed_dim = None  # embedding width per branch (None: quick 16, full 50; the thesis: 300)
+e2e_embed_dim = None  # embedding width per branch (None: quick 8, full 50; the thesis: 300)
 words_round = None  # the ticket whose words are examined (None: the sparsest stored)
 show_stored_full = True  # also show the full-profile runs stored under results/
 
@@ -260,7 +260,7 @@ frequent[["kept", "rank", "strength"]].corr("spearman").loc[["kept"]].round(3)
 #   held out for validation (17,500 train, 7,500 validation, 25,000 test); [TXT] pooled the
 #   50,000 reviews and re-split them 28,000 / 12,000 / 10,000. AG News offline is a re-split
 #   of 7,600 rows, so its accuracies are not comparable with [TXT]'s.
-# - **Quick profile.** 2,500 reviews, 200 tokens, a 10,000-word vocabulary and two epochs:
+# - **Quick profile.** 1,500 reviews, 128 tokens, an 8,000-word vocabulary and two epochs:
 #   the accuracies are far below the full run's and only show that the method runs.
 # - **End2End.** 50-dimensional embeddings instead of 300 in the stored run (measured
 #   reason above), one replicate as in the thesis, masks from the trained weights.

@@ -10,7 +10,7 @@
 #     language: python
 #     name: lthkit
 #   lthkit:
-#     budget: {smoke: 90, quick: 300}
+#     budget: {smoke: 90, quick: 200}
 # ---
 
 # %% [markdown]
@@ -36,12 +36,13 @@ sweep_rounds = None  # pruning rounds of the sweep (None: quick 4, full 12)
 run_conv6 = True  # the Conv-6 sweep (quick width)
 run_text = True  # the text CNN sweep and instability
 text_rewinds = None  # rewind points swept on the text CNN (None: the profile's)
-points = 25  # points on the path between two copies (instability)
+points = None  # points on the path between two copies (None: quick 11, full 25)
 early_epochs = None  # epochs after which early masks are taken (None: the profile's)
 early_rounds = None  # pruning rounds of the early tickets (None: quick 4, full 10)
 eb_level = None  # rounds of pruning the early-bird masks are cut to (None: quick 4, full 10)
 eb_window = 5  # masks compared by the early-bird detector ([YOU20]: 5)
 eb_threshold = 0.1  # largest Hamming distance for a detection ([YOU20]: 0.1)
+side_rounds = None  # rounds of the Conv-6 and text sweeps outside the full profile (None: quick 2)
 show_stored_full = True  # also show the full-profile runs stored under results/
 
 # %%
@@ -57,18 +58,20 @@ from lthkit.search import earlybird, stability
 
 PRESETS = {
     "smoke": dict(lenet_rewinds=["0it", "10it"], sweep_rounds=1, text_rewinds=["0it", "5it"],
-                  early_epochs=[0, 1], early_rounds=1, eb_level=1, replicates=1),
+                  early_epochs=[0, 1], early_rounds=1, eb_level=1, replicates=1, points=5,
+                  side_rounds=1),
     "quick": dict(lenet_rewinds=["0it", "50it", "200it", "1ep"], sweep_rounds=4,
                   text_rewinds=["0it", "1ep"], early_epochs=[0, 1, 3], early_rounds=4,
-                  eb_level=4, replicates=2),
+                  eb_level=4, replicates=2, points=11, side_rounds=2),
     "full": dict(lenet_rewinds=["0it", "100it", "500it", "2000it"], sweep_rounds=12,
                  text_rewinds=["0it", "100it", "1ep"], early_epochs=[0, 1, 2, 3, 5, 8, 15],
-                 early_rounds=10, eb_level=10, replicates=3),
+                 early_rounds=10, eb_level=10, replicates=3, points=25, side_rounds=None),
 }
 cfg = book.settings(profile, PRESETS, lenet_rewinds=lenet_rewinds, sweep_rounds=sweep_rounds,
                     text_rewinds=text_rewinds, early_epochs=early_epochs,
                     early_rounds=early_rounds, eb_level=eb_level, replicates=replicates,
-                    points=points, eb_window=eb_window, eb_threshold=eb_threshold)
+                    points=points, eb_window=eb_window, eb_threshold=eb_threshold,
+                    side_rounds=side_rounds)
 display(cfg)
 store, full_store = results_store(profile), results_store("full")
 source = f"{profile} profile"
@@ -141,7 +144,7 @@ if show_full:
 # %%
 if run_conv6:
     conv = {f"k = {k}": search.target("conv6", profile, seed=seed, rewind=k,
-                                      replicates=cfg.replicates,
+                                      replicates=cfg.replicates, rounds=cfg.side_rounds,
                                       controls=("reinit",) if k == "0it" else ())
             for k in (["0it", "100it"] if profile != "smoke" else ["0it", "5it"])}
     conv_sweep = search.variants(conv, store)
@@ -158,7 +161,7 @@ if run_conv6:
 # %%
 if run_text:
     text = {f"k = {k}": search.target("text_cnn/imdb", profile, seed=seed, rewind=k,
-                                      replicates=cfg.replicates,
+                                      replicates=cfg.replicates, rounds=cfg.side_rounds,
                                       controls=("reinit",) if k == "0it" else ())
             for k in cfg.text_rewinds}
     text_sweep = search.variants(text, store)

@@ -10,7 +10,7 @@
 #     language: python
 #     name: lthkit
 #   lthkit:
-#     budget: {smoke: 20, quick: 30}
+#     budget: {smoke: 20, quick: 20}
 # ---
 
 # %% [markdown]

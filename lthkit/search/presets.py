@@ -49,16 +49,16 @@ PRESETS = {
         "smoke": {"width": 0.0625, "n_train": 300, "validation": 100, "n_test": 100,
                   "training": "10it", "eval_every": "5it", "rounds": 1, "replicates": 1},
         # An eighth of the filters: a full-width step takes about 0.35 s on 2 cores.
-        "quick": {"width": 0.125, **_LENET_SUBSET, "training": "400it", "eval_every": "100it",
-                  "rounds": 4, "replicates": 2},
+        "quick": {"width": 0.125, "n_train": 10_000, "validation": 500, "n_test": 1_000,
+                  "training": "300it", "eval_every": "150it", "rounds": 3, "replicates": 2},
         "full": {"replicates": 3, "test_curve": False},
     },
     "text_cnn": {
         "smoke": {"n_train": 300, "validation": 100, "n_test": 100, "vocab_size": 2_000,
                   "max_len": 64, "training": "10it", "eval_every": "5it", "rounds": 2,
                   "replicates": 1},
-        "quick": {"n_train": 2_000, "validation": 800, "n_test": 1_500,
-                  "vocab_size": 10_000, "max_len": 200, "training": "2ep", "rounds": 3,
+        "quick": {"n_train": 1_500, "validation": 600, "n_test": 1_000,
+                  "vocab_size": 8_000, "max_len": 128, "training": "2ep", "rounds": 3,
                   "replicates": 2, "controls": ("reinit", "random"), "test_curve": False},
         "full": {"rounds": 10, "replicates": 2, "controls": ("reinit", "random"),
                  "test_curve": False},
@@ -66,7 +66,7 @@ PRESETS = {
     # Offline, AG News is a re-split of 7,600 rows with 17,744 distinct training words: the
     # full profile keeps all of them ([TXT]: 50,000 of the 120,000-row train split).
     "text_cnn/ag_news": {
-        "quick": {"n_train": None, "validation": 0.3, "n_test": None, "max_len": 100,
+        "quick": {"n_train": 1_500, "validation": 0.3, "n_test": 1_000, "max_len": 100,
                   "training": "2ep"},
         "full": {"rounds": 16, "replicates": 3, "controls": ("reinit", "random"),
                  "vocab_size": None, "test_curve": True},
@@ -75,7 +75,7 @@ PRESETS = {
         "smoke": {"n_train": 200, "validation": 100, "n_test": 100, "vocab_size": 1_000,
                   "max_len": 32, "units": 8, "training": "5it", "eval_every": "5it",
                   "rounds": 1, "replicates": 1},
-        "quick": {"n_train": 1_500, "validation": 500, "n_test": 1_000, "vocab_size": 5_000,
+        "quick": {"n_train": 1_000, "validation": 400, "n_test": 800, "vocab_size": 5_000,
                   "max_len": 64, "units": 32, "training": "2ep", "rounds": 3,
                   "replicates": 2, "controls": ("reinit", "random"), "test_curve": False},
         # [TXT]'s 256 units at 400 tokens take 3.1 s a step here (4 h a round): 64 units,
@@ -87,14 +87,14 @@ PRESETS = {
     # AG News offline: 3,990 training rows, all 17,744 words; [TXT]'s 256 units fit with the
     # 5-epoch schedule.
     "text_lstm/ag_news": {
-        "quick": {"n_train": 2_000, "validation": 0.3, "n_test": None, "max_len": 100},
+        "quick": {"n_train": 1_000, "validation": 0.3, "n_test": 800, "max_len": 100},
         "full": {"units": 256, "max_len": 100, "vocab_size": None, "training": "5ep"},
     },
     "end2end": {
         "smoke": {"n_train": 300, "validation": 100, "n_test": 100, "vocab_size": 2_000,
                   "max_len": 64, "embed_dim": 8, "training": "5it", "eval_every": "5it",
                   "rounds": 1, "replicates": 1},
-        "quick": {"n_train": 2_000, "n_test": 2_000, "vocab_size": 10_000, "embed_dim": 16,
+        "quick": {"n_train": 1_500, "n_test": 1_000, "vocab_size": 8_000, "embed_dim": 8,
                   "training": "2ep", "rounds": 2, "replicates": 1},
         # 300-d embeddings (293.7 M weights) take 1.95 s a step here: 55 min a round, 19 h
         # for the stored run; 50-d embeddings take 0.27 s (benchmarks/bench_end2end.py).
