@@ -141,7 +141,7 @@ def _budget():
 def show_ledger(ledger, title=None):
     """Display a claims ledger (``lthkit.claims.ledger``) as the chapter's comparison table."""
     from IPython.display import Markdown, display
-    marks = {"within": "✅ within", "above": "⬆ above", "below": "⬇ below",
+    marks = {"within": "✓ within", "above": "↑ above", "below": "↓ below",
              "not reached": "… not reached", "not comparable": "≠ not comparable",
              "not run": "— not run"}
     rows = ["| claim | paper | ours (mean ± std) | n | verdict | why | numbers from |",
