@@ -32,6 +32,12 @@ STALE_SECONDS = 3600  # a temporary file this old belongs to a run that was kill
 TEMP_SUFFIX = ".part"
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 class DamagedFile(LthkitError):
     """A file exists but cannot be read (truncated, garbage, wrong content)."""
 
@@ -65,6 +71,7 @@ def atomic_write(path, mode="wb"):
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it private; a result is not
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):

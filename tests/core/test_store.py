@@ -203,3 +203,12 @@ def test_tables_show_what_the_experiment_asks_for(tmp_path, tiny_data):
     assert set(table["branch"]) == {"main"} and set(table["replicate"]) == {0}
     assert list(table["round"]) == [0, 1]
     assert len(store.curves(small).groupby(["replicate", "branch", "round"])) == 2
+
+
+def test_written_files_follow_the_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        save_json(tmp_path / "m.json", {"a": 1})
+        assert (tmp_path / "m.json").stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)
