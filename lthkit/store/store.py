@@ -95,7 +95,9 @@ class ResultStore:
                                 "dense": dense_hash(exp), "experiment": exp.to_dict()}),
                               (self.dense_dir(exp) / "dense.json",
                                {"format": FORMAT, "hash": dense_hash(exp),
-                                "dense": dense_identity(exp)})):
+                                "dense": dense_identity(exp),
+                                "settings": {k: v for k, v in exp.to_dict().items()
+                                             if k in ("model", "data", "train")}})):
             current = self.read_json(path)
             if current is None:
                 _io.save_json(path, content)
