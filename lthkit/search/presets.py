@@ -41,7 +41,7 @@ PRESETS = {
         "smoke": {"n_train": 600, "validation": 200, "n_test": 200, "training": "30it",
                   "eval_every": "10it", "rounds": 2, "replicates": 1},
         "quick": {**_LENET_SUBSET, "training": "1500it", "eval_every": "100it", "rounds": 10,
-                  "replicates": 2},
+                  "replicates": 2, "test_curve": False},
         # [FC19] ran five trials; three replicates keep the full run to hours on a CPU.
         "full": {"replicates": 3, "test_curve": False},
     },
