@@ -83,15 +83,15 @@ reps = list(range(cfg.replicates))
 #
 # The same iterative search, rewound to the initialization (k = 0) or to the weights after
 # k iterations of the dense run. All searches share one dense network, so they differ only
-# in where the survivors restart. The lines are the tickets; the random reinitialization of
-# the k = 0 search is the control.
+# in where the survivors restart. The k = 0 search is the reproduction chapter's own run
+# (reused from the store, not trained again) shown up to the sweep's last round; the lines
+# are the tickets, and the random reinitialization of the k = 0 search is the control.
 
 # %%
-lenet = {f"k = {k}": search.target("lenet_300_100", profile, seed=seed, rewind=k,
-                                   rounds=cfg.sweep_rounds, replicates=cfg.replicates,
-                                   controls=("reinit",) if k == "0it" else ())
-         for k in cfg.lenet_rewinds}
-sweep = search.variants(lenet, store)
+lenet = search.rewind_sweep("lenet_300_100", profile, cfg.lenet_rewinds, cfg.sweep_rounds,
+                            seed=seed, replicates=cfg.replicates)
+sweep = search.variants(lenet, store, max_round=cfg.sweep_rounds)
+sweep = sweep[sweep["branch"] != "random"]
 display(book.label(plots.by_sparsity(sweep, source=source,
                                      title="Lenet: tickets by rewind point")))
 display(analysis.level_table(sweep[sweep["branch"] == "main"].assign(
@@ -114,14 +114,14 @@ display(book.label(plots.interpolation(paths[paths["round"] == cfg.sweep_rounds]
 
 # %%
 if show_full:
-    full_lenet = {f"k = {k}": search.target("lenet_300_100", "full", rewind=k,
-                                            rounds=12, replicates=3,
-                                            controls=("reinit",) if k == "0it" else ())
-                  for k in PRESETS["full"]["lenet_rewinds"]}
+    full_lenet = search.rewind_sweep("lenet_300_100", "full", PRESETS["full"]["lenet_rewinds"],
+                                     PRESETS["full"]["sweep_rounds"])
     stored = {k: search.stored(e) for k, e in full_lenet.items()}
     stored = {k: v for k, v in stored.items() if v is not None}
     if len(stored) > 1:
-        full_sweep = search.variants({k: v.exp for k, v in stored.items()}, full_store)
+        full_sweep = search.variants({k: v.exp for k, v in stored.items()}, full_store,
+                                     max_round=PRESETS["full"]["sweep_rounds"])
+        full_sweep = full_sweep[full_sweep["branch"] != "random"]
         label = "full profile, " + ", ".join(v.folder.name for v in stored.values())
         display(book.label(plots.by_sparsity(full_sweep, source=label,
                                              title="Lenet, full profile: rewind points"),
@@ -143,11 +143,10 @@ if show_full:
 
 # %%
 if run_conv6:
-    conv = {f"k = {k}": search.target("conv6", profile, seed=seed, rewind=k,
-                                      replicates=cfg.replicates, rounds=cfg.side_rounds,
-                                      controls=("reinit",) if k == "0it" else ())
-            for k in (["0it", "100it"] if profile != "smoke" else ["0it", "5it"])}
-    conv_sweep = search.variants(conv, store)
+    conv = search.rewind_sweep("conv6", profile, ["0it", "5it" if profile == "smoke" else "100it"],
+                               cfg.side_rounds, seed=seed, replicates=cfg.replicates)
+    conv_sweep = search.variants(conv, store, max_round=cfg.side_rounds)
+    conv_sweep = conv_sweep[conv_sweep["branch"] != "random"]
     display(book.label(plots.by_sparsity(conv_sweep, source=source,
                                          title="Conv-6 (quick width): rewind points")))
 
@@ -160,11 +159,10 @@ if run_conv6:
 
 # %%
 if run_text:
-    text = {f"k = {k}": search.target("text_cnn/imdb", profile, seed=seed, rewind=k,
-                                      replicates=cfg.replicates, rounds=cfg.side_rounds,
-                                      controls=("reinit",) if k == "0it" else ())
-            for k in cfg.text_rewinds}
-    text_sweep = search.variants(text, store)
+    text = search.rewind_sweep("text_cnn/imdb", profile, cfg.text_rewinds, cfg.side_rounds,
+                               seed=seed, replicates=cfg.replicates)
+    text_sweep = search.variants(text, store, max_round=cfg.side_rounds)
+    text_sweep = text_sweep[text_sweep["branch"] != "random"]
     display(book.label(plots.by_sparsity(text_sweep, source=source,
                                          title="Text CNN on IMDb: rewind points")))
     late = "k = 1ep" if "k = 1ep" in text else list(text)[-1]
@@ -175,12 +173,12 @@ if run_text:
                                                  replicates=reps[:1], points=cfg.points)
     display(book.label(plots.barriers(ttable, source)))
     if show_full:
-        stored_text = {f"k = {k}": search.stored(search.target("text_cnn/imdb", "full",
-                                                                 rewind=k))
-                       for k in PRESETS["full"]["text_rewinds"]}
+        full_rewinds = search.rewind_sweep("text_cnn/imdb", "full", PRESETS["full"]["text_rewinds"])
+        stored_text = {k: search.stored(e) for k, e in full_rewinds.items()}
         stored_text = {k: v for k, v in stored_text.items() if v is not None}
         if len(stored_text) > 1:
             full_text = search.variants({k: v.exp for k, v in stored_text.items()}, full_store)
+            full_text = full_text[full_text["branch"] != "random"]
             label = "full profile, " + ", ".join(v.folder.name for v in stored_text.values())
             display(book.label(plots.by_sparsity(full_text, source=label,
                                                  title="Text CNN, full profile: rewind points"),
@@ -202,16 +200,18 @@ if run_text:
 # after convergence, even n = 10, with erratic single-run curves; but its masks came from
 # the *initial* weights (its defect), so the experiment never measured what it meant to.
 # Here the masks come from the trained weights after n epochs, with replicates and bands;
-# "trained" is the usual search (the mask from the end of training). n = 0 is the
-# initial-weight mask of the thesis's defect.
+# "trained" is the usual search (the mask from the end of training; the reproduction
+# chapter's run, reused from the store). n = 0 is the initial-weight mask of the thesis's
+# defect.
 
 # %%
-early = {("trained" if n is None else f"after {n} epochs"):
-         search.target("lenet_300_100", profile, seed=seed, rounds=cfg.early_rounds,
-                       replicates=cfg.replicates, controls=(),
-                       mask_after=None if n is None else f"{n}ep")
-         for n in [None] + list(cfg.early_epochs)}
-early_table = search.variants(early, store)
+early = {"trained": search.target("lenet_300_100", profile, seed=seed, replicates=cfg.replicates),
+         **{f"after {n} epochs": search.target("lenet_300_100", profile, seed=seed,
+                                               rounds=cfg.early_rounds, replicates=cfg.replicates,
+                                               controls=(), mask_after=f"{n}ep")
+            for n in cfg.early_epochs}}
+early_table = search.variants(early, store, max_round=cfg.early_rounds)
+early_table = early_table[early_table["branch"] == "main"]
 display(book.label(plots.by_sparsity(early_table, source=source,
                                      title="Lenet: masks taken after n epochs")))
 display(analysis.mask_distances(store, early["trained"], early[f"after {cfg.early_epochs[-1]} epochs"])
@@ -224,13 +224,15 @@ display(analysis.mask_distances(store, early["trained"], early[f"after {cfg.earl
 
 # %%
 if show_full:
-    stored_early = {("trained" if n is None else f"after {n} epochs"):
-                    search.stored(search.target("lenet_300_100", "full", rounds=10, controls=(),
-                                                mask_after=None if n is None else f"{n}ep"))
-                    for n in [None] + PRESETS["full"]["early_epochs"]}
+    stored_early = {"trained": search.stored(search.target("lenet_300_100", "full")),
+                    **{f"after {n} epochs": search.stored(search.target(
+                        "lenet_300_100", "full", rounds=10, controls=(), mask_after=f"{n}ep"))
+                       for n in PRESETS["full"]["early_epochs"]}}
     stored_early = {k: v for k, v in stored_early.items() if v is not None}
     if len(stored_early) > 1:
-        full_early = search.variants({k: v.exp for k, v in stored_early.items()}, full_store)
+        full_early = search.variants({k: v.exp for k, v in stored_early.items()}, full_store,
+                                     max_round=PRESETS["full"]["early_rounds"])
+        full_early = full_early[full_early["branch"] == "main"]
         label = "full profile, 3 replicates"
         display(book.label(plots.by_sparsity(full_early, source=label,
                                              title="Lenet, full profile: early masks"),

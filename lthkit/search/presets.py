@@ -50,7 +50,7 @@ PRESETS = {
                   "training": "10it", "eval_every": "5it", "rounds": 1, "replicates": 1},
         # An eighth of the filters: a full-width step takes about 0.35 s on 2 cores.
         "quick": {"width": 0.125, "n_train": 10_000, "validation": 500, "n_test": 1_000,
-                  "training": "300it", "eval_every": "150it", "rounds": 3, "replicates": 2},
+                  "training": "300it", "eval_every": "150it", "rounds": 2, "replicates": 2},
         "full": {"replicates": 3, "test_curve": False},
     },
     "text_cnn": {

@@ -27,7 +27,8 @@ TARGETS = {
     "end2end": ("end2end", None, {}),
     "text_cnn/imdb": ("text_cnn", "imdb", {}),
     "text_cnn/ag_news": ("text_cnn", "ag_news", {}),
-    "text_cnn/imdb/late": ("text_cnn", "imdb", {"rewind": "1ep"}),
+    # late rewinding compares the ticket only: no controls, as in `rewind_sweep`
+    "text_cnn/imdb/late": ("text_cnn", "imdb", {"rewind": "1ep", "controls": ()}),
     "text_cnn/imdb/oneshot": ("text_cnn", "imdb", {"mode": "oneshot", "controls": ("reinit",),
                                                    "levels": (2, 4, 6, 8, 16)}),
     "text_cnn/imdb/oneshot/late": ("text_cnn", "imdb", {"mode": "oneshot", "rewind": "1ep",
@@ -35,7 +36,7 @@ TARGETS = {
                                                         "levels": (2, 4, 6, 8, 16)}),
     "text_lstm/imdb": ("text_lstm", "imdb", {}),
     "text_lstm/ag_news": ("text_lstm", "ag_news", {}),
-    "text_lstm/ag_news/late": ("text_lstm", "ag_news", {"rewind": "1ep"}),
+    "text_lstm/ag_news/late": ("text_lstm", "ag_news", {"rewind": "1ep", "controls": ()}),
 }
 
 
@@ -47,9 +48,10 @@ def target(name, profile="quick", **knobs):
     return experiment(model, profile, dataset, **{**fixed, **knobs})
 
 
-def variants(experiments, store, quiet=False, replicates=None):
+def variants(experiments, store, quiet=False, replicates=None, max_round=None):
     """Run or resume every experiment of `{variant name: Experiment}`; one tidy table with
-    a `variant` column (the experiments' own tables, concatenated)."""
+    a `variant` column (the experiments' own tables, concatenated). `max_round` keeps the
+    rounds up to it only (for variants that searched further than the comparison needs)."""
     from lthkit._io import digest
     from lthkit.search.ticket import TicketSearch, dataset_for
     data_cache, tables = {}, []
@@ -60,9 +62,29 @@ def variants(experiments, store, quiet=False, replicates=None):
         if key not in data_cache and store.missing(exp):
             data_cache[key] = search.data = dataset_for(exp)
         table = search.run()
+        if max_round is not None and not table.empty:
+            table = table[table["round"] <= max_round]
         if not table.empty:
             tables.append(table.assign(variant=name))
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
+
+
+def rewind_sweep(name, profile, rewinds, rounds=None, **knobs):
+    """`{"k = <k>": Experiment}`: target `name` rewound to each point of `rewinds`.
+
+    k = 0 (rewinding to the initialization) is the target's own search, with its controls
+    and all its rounds, so a sweep reuses the run another chapter (or the committed full
+    run) already made; every later k is a search without controls and `rounds` rounds
+    (None: the profile's). Pass `max_round=rounds` to `variants` to compare them evenly."""
+    from lthkit.durations import parse
+    sweep = {}
+    for k in rewinds:
+        if parse(k, "rewinds").amount == 0:
+            sweep[f"k = {k}"] = target(name, profile, **knobs)
+        else:
+            sweep[f"k = {k}"] = target(name, profile, rewind=k, rounds=rounds, controls=(),
+                                       **knobs)
+    return sweep
 
 
 @dataclass

@@ -276,3 +276,30 @@ def test_oneshot_levels_train_only_the_levels_asked_for(tmp_path, tiny_data, rec
                 np.testing.assert_array_equal(a[key], b[key])
     with pytest.raises(ValueError, match=r"levels=\(2,\) is not allowed.*iterative"):
         tiny_experiment(levels=(2,))
+
+
+def test_variants_share_the_dense_round_and_cut_at_max_round(tmp_path, tiny_data,
+                                                             record_starts):
+    from lthkit.search import variants
+    store = ResultStore(tmp_path)
+    base = tiny_experiment(rounds=3)
+    late = base.replace(search={"rewind": "20it", "rounds": 2})
+    table = variants({"k = 0": base, "k = 20": late}, store, quiet=True, max_round=2)
+    dense = [s["desc"] for s in record_starts if "round 0" in s["desc"]]
+    assert len(dense) == 1, f"one dense network for both variants, trained {dense}"
+    assert set(table["variant"]) == {"k = 0", "k = 20"}
+    assert table["round"].max() == 2
+    assert store.metrics(base, 0, "main", 3) is not None, "k = 0 still ran its own 3 rounds"
+
+
+def test_rewind_sweep_reuses_the_targets_own_search_at_k_zero():
+    from lthkit.search import rewind_sweep, target
+    from lthkit.store import experiment_hash
+    sweep = rewind_sweep("lenet_300_100", "quick", ["0it", "0ep", "200it"], rounds=4, seed=0)
+    base = target("lenet_300_100", "quick", seed=0)
+    assert sweep["k = 0it"] == base and sweep["k = 0ep"] == base
+    late = sweep["k = 200it"]
+    assert (late.search.rewind, late.search.rounds, late.search.controls) == ("200it", 4, ())
+    assert experiment_hash(late) != experiment_hash(base)
+    with pytest.raises(Exception, match="rewinds"):
+        rewind_sweep("lenet_300_100", "quick", ["soon"])
