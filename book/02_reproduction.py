@@ -40,7 +40,7 @@
 # Every knob is a papermill parameter. Those left at `None` take the profile's value:
 # `quick` trains on subsets for a few hundred iterations (minutes on a laptop CPU), `full`
 # uses the paper's settings (hours on a CPU for Lenet, a GPU for Conv-6). Durations are
-# written `"1500it"` (iterations) or `"3ep"` (epochs).
+# written `"1000it"` (iterations) or `"3ep"` (epochs).
 
 # %% tags=["parameters"]
 profile = "quick"  # "smoke" (seconds), "quick" (CPU, minutes) or "full" (the paper's settings)
@@ -50,11 +50,11 @@ replicates = None  # independent runs per experiment (None: quick 2, full 3)
 controls = ["reinit", "random"]  # control branches: random reinitialization, random pruning
 rewind = "0it"  # rewind to the weights after this much training ("0it": the initialization)
 lenet_rounds = None  # pruning rounds for Lenet (None: quick 10, full 25)
-lenet_training = None  # training per round (None: quick "1500it", full "50000it")
+lenet_training = None  # training per round (None: quick "1000it", full "50000it")
 lenet_n_train = None  # MNIST training images (None: quick 10,000, full all 55,000)
 run_conv6 = True  # the Conv-6 / CIFAR-10 section
 conv6_rounds = None  # (None: quick 2, full 25)
-conv6_training = None  # (None: quick "300it", full "30000it")
+conv6_training = None  # (None: quick "200it", full "30000it")
 conv6_width = None  # filter multiplier (None: quick 0.125, full 1.0, the paper's Conv-6)
 run_pitfall = True  # the section on masks from initial weights
 show_stored_full = True  # also show full-profile results stored under results/
@@ -177,14 +177,14 @@ if run_conv6:
 # %% [markdown]
 # ## Where we differ, and why
 #
-# - **Training length and data.** The quick profile trains Lenet for 1,500 iterations on
+# - **Training length and data.** The quick profile trains Lenet for 1,000 iterations on
 #   10,000 images instead of 50,000 iterations on 55,000, and stops after 10 rounds
 #   (10.7 % of the hidden weights). Its dense accuracy is therefore about three points below
 #   the paper's 98 %, and differences between tickets and controls of a few tenths of a point
 #   are within the spread of two replicates. The full-profile section above is the
 #   comparison that counts.
 # - **Conv-6 width and data.** The quick Conv-6 has an eighth of the filters and trains for
-#   300 iterations: its accuracy is far below 78-80 % and says nothing about the paper's
+#   200 iterations: its accuracy is far below 78-80 % and says nothing about the paper's
 #   number. The offline CIFAR-10 is JPEG-compressed (lossy), which costs a little accuracy
 #   even at full size.
 # - **Normalization and initialization.** Inputs are standardized; Keras' Glorot normal
@@ -242,7 +242,7 @@ if run_pitfall:
 # %% [markdown]
 # The initial-magnitude mask shares much more with the ticket than chance: weights that start
 # large tend to stay large, the more so the shorter the training (the quick profile trains
-# for only 1,500 iterations). Yet its accuracy follows random pruning, not the ticket. The
+# for only 1,000 iterations). Yet its accuracy follows random pruning, not the ticket. The
 # weights where the two masks differ are the ones training *grew*, and they are the ones
 # that matter: a mask that ignores training throws them away. That is the thesis's curve,
 # accuracy falling like random reinitialization, while the corrected search finds tickets.

@@ -273,7 +273,7 @@ if show_full:
 # ## Where we differ, and why
 #
 # - **Rewind points.** [FDRC19] rewinds to a few hundred or thousand iterations; the quick
-#   profile's schedule is 1,500 iterations, so its points sit proportionally earlier.
+#   profile's schedule is 1,000 iterations, so its points sit proportionally earlier.
 # - **Stability threshold.** We draw [FDRC20]'s line at 2 points of error as a guide, not a
 #   test: with one replicate per point in the quick profile, small barriers are noise.
 # - **Early-bird masks.** [YOU20] detects channel masks from BatchNorm scaling factors in

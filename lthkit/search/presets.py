@@ -40,7 +40,7 @@ PRESETS = {
     "lenet_300_100": {
         "smoke": {"n_train": 600, "validation": 200, "n_test": 200, "training": "30it",
                   "eval_every": "10it", "rounds": 2, "replicates": 1},
-        "quick": {**_LENET_SUBSET, "training": "1500it", "eval_every": "100it", "rounds": 10,
+        "quick": {**_LENET_SUBSET, "training": "1000it", "eval_every": "100it", "rounds": 10,
                   "replicates": 2, "test_curve": False},
         # [FC19] ran five trials; three replicates keep the full run to hours on a CPU.
         "full": {"replicates": 3, "test_curve": False},
@@ -50,7 +50,7 @@ PRESETS = {
                   "training": "10it", "eval_every": "5it", "rounds": 1, "replicates": 1},
         # An eighth of the filters: a full-width step takes about 0.35 s on 2 cores.
         "quick": {"width": 0.125, "n_train": 10_000, "validation": 500, "n_test": 1_000,
-                  "training": "300it", "eval_every": "150it", "rounds": 2, "replicates": 2},
+                  "training": "200it", "eval_every": "100it", "rounds": 2, "replicates": 2},
         "full": {"replicates": 3, "test_curve": False},
     },
     "text_cnn": {
