@@ -311,15 +311,18 @@ def test_every_stored_run_in_results_loads():
         exp = Experiment.from_dict(info["experiment"])
         store = ResultStore(results)
         assert store.experiment_dir(exp) == folder, f"{folder.name}: hash differs from its settings"
-        replicates = 1 + max(int(p.name.split("-")[1]) for p in folder.glob("replicate-*"))
-        rounds = max(int(p.name.split("-")[1]) for p in folder.rglob("round-*"))
+        assert json.loads(json.dumps(info))["hash"] == folder.name.rsplit("-", 1)[1]
+        replicates = 1 + max((int(p.name.split("-")[1]) for p in folder.glob("replicate-*")),
+                             default=exp.search.replicates - 1)
+        rounds = max((int(p.name.split("-")[1]) for p in folder.rglob("round-*")), default=0)
         exp = exp.replace(search={"replicates": replicates, "rounds": rounds})
         copy_check = store.check(exp)
         assert copy_check == [], f"{folder.name}: damaged or wrong files {copy_check}"
         table = store.table(exp)
+        if rounds == 0 and table.empty:
+            continue  # a run just started: its dense round is still training
         assert len(table) >= replicates, folder.name
         assert table["test_accuracy"].between(0, 1).all()
         for rep, branch, r in table[["replicate", "branch", "round"]].itertuples(index=False):
             if store.mask_path(exp, rep, branch, r).exists():
                 assert store.masks(exp, rep, branch, r) is not None
-        assert json.loads(json.dumps(info))["hash"] == folder.name.rsplit("-", 1)[1]
