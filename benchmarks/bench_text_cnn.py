@@ -26,6 +26,7 @@ import time
 import lthkit  # noqa: F401  (JAX backend unless KERAS_BACKEND says otherwise)
 import keras
 import numpy as np
+from _timing import Fixed, alternating_medians, keras_seconds_per_step, torch_step_timer
 
 BATCH, MAX_LEN, VOCAB = 64, 400, 50_000
 
@@ -56,26 +57,6 @@ def compiled(model):
     return model
 
 
-class Fixed(keras.utils.PyDataset):
-    """The same batches every time (so every repeat does the same arithmetic)."""
-
-    def __init__(self, batches):
-        super().__init__()
-        self.batches = batches
-
-    def __len__(self):
-        return len(self.batches)
-
-    def __getitem__(self, i):
-        return self.batches[i]
-
-
-def time_keras(model, batches):
-    t = time.perf_counter()
-    model.fit(Fixed(batches), epochs=1, verbose=0, shuffle=False)
-    return (time.perf_counter() - t) / len(batches)
-
-
 def torch_runner(vocab, batches):
     try:
         import torch
@@ -97,21 +78,7 @@ def torch_runner(vocab, batches):
             pooled = [torch.relu(c(e)).amax(dim=2) for c in self.convs]
             return self.out(self.dropout(torch.cat(pooled, dim=1))).squeeze(1)
 
-    model = TextCNN()
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    data = [(torch.from_numpy(x.astype(np.int64)), torch.from_numpy(y.astype(np.float32)))
-            for x, y in batches]
-
-    def run():
-        t = time.perf_counter()
-        for x, y in data:
-            opt.zero_grad()
-            loss_fn(model(x), y).backward()
-            opt.step()
-        return (time.perf_counter() - t) / len(data)
-    run()  # warm up
-    return run
+    return torch_step_timer(TextCNN(), batches, torch.nn.BCEWithLogitsLoss())
 
 
 def step_times(ds, repeats, steps):
@@ -123,16 +90,12 @@ def step_times(ds, repeats, steps):
     runs = {"lthkit masked (Keras)": compiled(masked_keras(vocab)),
             "plain Keras": compiled(plain_keras(vocab))}
     for model in runs.values():
-        time_keras(model, batches[:10])  # compile
-    timers = {k: (lambda m=m: time_keras(m, batches)) for k, m in runs.items()}
+        keras_seconds_per_step(model, batches[:10])  # compile
+    timers = {k: (lambda m=m: keras_seconds_per_step(m, batches)) for k, m in runs.items()}
     torch_run = torch_runner(vocab, batches)
     if torch_run is not None:
         timers["PyTorch"] = torch_run
-    times = {k: [] for k in timers}
-    for _ in range(repeats):
-        for k, run in timers.items():
-            times[k].append(run())
-    med = {k: statistics.median(v) * 1000 for k, v in times.items()}
+    med = {k: v * 1000 for k, v in alternating_medians(timers, repeats).items()}
     print(f"\n1. one training step, batch {BATCH}, {MAX_LEN} tokens "
           f"(median of {repeats} x {steps} steps)")
     base = med["plain Keras"]
@@ -164,7 +127,7 @@ def epoch_times(ds, repeats, steps):
         # Time a sample of the epoch's batches (its mix of widths), scale to the epoch.
         sample = [batches[i] for i in rng.choice(per_epoch, size=steps, replace=False)]
         for w in sorted(set(x.shape[1] for x, _ in sample)):  # compile each width first
-            time_keras(model, [b for b in sample if b[0].shape[1] == w][:1])
+            keras_seconds_per_step(model, [b for b in sample if b[0].shape[1] == w][:1])
         rows[name] = dict(pad=pad / tokens, sample=sample, width=widths.mean(),
                           scale=widths.sum() / sum(x.shape[1] for x, _ in sample))
     times = {k: [] for k in rows}

@@ -12,12 +12,11 @@ Targets: masked at most 1.05x plain Keras, not slower than PyTorch.
 """
 import argparse
 import os
-import statistics
-import time
 
 import lthkit  # noqa: F401
 import keras
 import numpy as np
+from _timing import alternating_medians, keras_seconds_per_step, torch_step_timer
 
 BATCH, VOCAB = 64, 25_002
 
@@ -36,28 +35,11 @@ def masked(units):
     return text_lstm(vocab_size=VOCAB, units=units)
 
 
-class Fixed(keras.utils.PyDataset):
-    def __init__(self, batches):
-        super().__init__()
-        self.batches = batches
-
-    def __len__(self):
-        return len(self.batches)
-
-    def __getitem__(self, i):
-        return self.batches[i]
-
-
 def keras_timer(model, batches):
     model.compile(keras.optimizers.Adam(1e-3), keras.losses.BinaryCrossentropy(from_logits=True),
                   steps_per_execution=10)
-    model.fit(Fixed(batches[:2]), epochs=1, verbose=0)  # compile
-
-    def run():
-        t = time.perf_counter()
-        model.fit(Fixed(batches), epochs=1, verbose=0, shuffle=False)
-        return (time.perf_counter() - t) / len(batches)
-    return run
+    keras_seconds_per_step(model, batches[:2])  # compile
+    return lambda: keras_seconds_per_step(model, batches)
 
 
 def torch_timer(units, batches):
@@ -81,20 +63,7 @@ def torch_timer(units, batches):
             _, (h, _) = self.lstm(self.embedding(x))
             return self.out(self.dropout(torch.cat([h[-2], h[-1]], dim=1))).squeeze(1)
 
-    model = BiLSTM()
-    opt = torch.optim.Adam(model.parameters(), 1e-3)
-    loss_fn = torch.nn.BCEWithLogitsLoss()
-    data = [(torch.from_numpy(x.astype(np.int64)), torch.from_numpy(y)) for x, y in batches]
-
-    def run():
-        t = time.perf_counter()
-        for x, y in data:
-            opt.zero_grad()
-            loss_fn(model(x), y).backward()
-            opt.step()
-        return (time.perf_counter() - t) / len(data)
-    run()
-    return run
+    return torch_step_timer(BiLSTM(), batches, torch.nn.BCEWithLogitsLoss())
 
 
 def main():
@@ -118,11 +87,7 @@ def main():
         torch_run = torch_timer(a.units, batches)
         if torch_run:
             timers["PyTorch nn.LSTM"] = torch_run
-        times = {k: [] for k in timers}
-        for _ in range(a.repeats):
-            for k, run in timers.items():
-                times[k].append(run())
-        med = {k: 1000 * statistics.median(v) for k, v in times.items()}
+        med = {k: 1000 * v for k, v in alternating_medians(timers, a.repeats).items()}
         base = med["plain Keras LSTM"]
         print(f"\n{length} tokens")
         for k, v in med.items():

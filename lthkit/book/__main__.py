@@ -10,28 +10,17 @@ import argparse
 import sys
 from pathlib import Path
 
-import yaml
-
+from lthkit._cli import OneLineParser, name_value
 from lthkit._errors import LthkitError
 from lthkit.book.driver import ChapterFailed, build, default_root, toc_chapters
 from lthkit.profiles import PROFILES
 
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):  # one line, exit code 2
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
-def _parameter(text):
-    name, sep, value = text.partition("=")
-    if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE, e.g. epochs=3")
-    return name, yaml.safe_load(value)  # 3 -> int, 0.5 -> float, [300, 100] -> list, abc -> str
+_parameter = name_value("epochs=3")
 
 
 def main(argv=None):
-    parser = _Parser(prog="python -m lthkit.book", description=__doc__)
+    parser = OneLineParser(prog="python -m lthkit.book", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="execute the chapters that changed, then build the HTML")
     b.add_argument("--profile", default="quick", choices=PROFILES,

@@ -13,28 +13,16 @@ Every bad argument is refused in one line on stderr, with exit code 2.
 import argparse
 import sys
 
-import yaml
-
+from lthkit._cli import OneLineParser, name_value
 from lthkit._errors import LthkitError
 
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message):
-        print(f"{self.prog}: {message}", file=sys.stderr)
-        sys.exit(2)
-
-
-def _knob(text):
-    name, sep, value = text.partition("=")
-    if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE, e.g. training=5ep")
-    return name, yaml.safe_load(value)
+_knob = name_value("training=5ep")
 
 
 def parser():
     from lthkit.profiles import PROFILES
     from lthkit.search.defaults import DEFAULTS
-    p = _Parser(prog="python -m lthkit.search", description=__doc__,
+    p = OneLineParser(prog="python -m lthkit.search", description=__doc__,
                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", choices=sorted(DEFAULTS))
     p.add_argument("--dataset", help="the text models' dataset: imdb (default) or ag_news")
