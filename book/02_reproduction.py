@@ -139,14 +139,7 @@ book.show_ledger(claims.ledger(lenet_table, claims.select("lenet_300_100"), resu
 # how its settings depart from the paper's.
 
 # %%
-full = search.stored(search.target("lenet_300_100", "full")) if show_stored_full else None
-if full is None or profile == "full":
-    display(Markdown("No stored full-profile Lenet run other than this one."))
-else:
-    display(full)
-    display(book.label(plots.paper_views(full.table, full.source), "full", full.folder.name))
-    book.show_ledger(claims.ledger(full.table, claims.select("lenet_300_100"),
-                                   results=full.source))
+full = book.show_stored("lenet_300_100", profile, show_stored_full)
 
 # %% [markdown]
 # ## Conv-6 on CIFAR-10

@@ -124,15 +124,7 @@ display(book.label(plots.layer_sparsity(store.layer_table(imdb), source)))
 # [TXT].
 
 # %%
-imdb_full = search.stored(search.target("text_cnn/imdb", "full")) if show_stored_full else None
-if imdb_full is None or profile == "full":
-    display(Markdown("No stored full-profile IMDb run other than this one yet."))
-else:
-    display(imdb_full)
-    display(book.label(plots.paper_views(imdb_full.table, imdb_full.source), "full",
-                       imdb_full.folder.name))
-    book.show_ledger(claims.ledger(imdb_full.table, claims.select("text_cnn/imdb"),
-                                   results=imdb_full.source))
+imdb_full = book.show_stored("text_cnn/imdb", profile, show_stored_full)
 
 # %% [markdown]
 # ## Kim's CNN on AG News
@@ -154,14 +146,8 @@ if run_ag_news:
     display(book.label(plots.paper_views(ag_table, source)))
     book.show_ledger(claims.ledger(ag_table, claims.select("text_cnn/ag_news"), results=source,
                                    resplit=ag_data.info.resplit))
-    ag_full = search.stored(search.target("text_cnn/ag_news", "full")) if show_stored_full \
-        else None
-    if ag_full is not None and profile != "full":
-        display(ag_full)
-        display(book.label(plots.paper_views(ag_full.table, ag_full.source), "full",
-                           ag_full.folder.name))
-        book.show_ledger(claims.ledger(ag_full.table, claims.select("text_cnn/ag_news"),
-                                       results=ag_full.source, resplit=ag_data.info.resplit))
+    book.show_stored("text_cnn/ag_news", profile, show_stored_full,
+                     resplit=ag_data.info.resplit)
 
 # %% [markdown]
 # ## The thesis's 20 Newsgroups network
@@ -194,13 +180,7 @@ if run_end2end:
                                          title="20 Newsgroups End2End: ticket and controls")))
     book.show_ledger(claims.ledger(e2e_table, claims.select("end2end"), results=source,
                                    variant="masks from trained weights"))
-    e2e_full = search.stored(search.target("end2end", "full")) if show_stored_full else None
-    if e2e_full is not None and profile != "full":
-        display(e2e_full)
-        display(book.label(plots.paper_views(e2e_full.table, e2e_full.source), "full",
-                           e2e_full.folder.name))
-        book.show_ledger(claims.ledger(e2e_full.table, claims.select("end2end"),
-                                       results=e2e_full.source))
+    book.show_stored("end2end", profile, show_stored_full)
 
 # %% [markdown]
 # ## Which words survive

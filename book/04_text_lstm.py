@@ -107,14 +107,7 @@ book.show_ledger(claims.ledger(imdb_table, claims.select("text_lstm/imdb"), resu
 # therefore lower than [TXT]'s, and the ledger says so; what it can show is the shape.
 
 # %%
-if imdb_full is not None and profile != "full":
-    display(imdb_full)
-    display(book.label(plots.paper_views(imdb_full.table, imdb_full.source), "full",
-                       imdb_full.folder.name))
-    book.show_ledger(claims.ledger(imdb_full.table, claims.select("text_lstm/imdb"),
-                                   results=imdb_full.source))
-else:
-    display(Markdown("No stored full-profile BiLSTM run on IMDb yet."))
+book.show_stored("text_lstm/imdb", profile, show_stored_full)
 
 # %% [markdown]
 # ## The BiLSTM on AG News
@@ -132,14 +125,8 @@ if run_ag_news:
     display(book.label(plots.paper_views(ag_table, source)))
     book.show_ledger(claims.ledger(ag_table, claims.select("text_lstm/ag_news"), results=source,
                                    resplit=ag_data.info.resplit))
-    ag_full = search.stored(search.target("text_lstm/ag_news", "full")) if show_stored_full \
-        else None
-    if ag_full is not None and profile != "full":
-        display(ag_full)
-        display(book.label(plots.paper_views(ag_full.table, ag_full.source), "full",
-                           ag_full.folder.name))
-        book.show_ledger(claims.ledger(ag_full.table, claims.select("text_lstm/ag_news"),
-                                       results=ag_full.source, resplit=ag_data.info.resplit))
+    book.show_stored("text_lstm/ag_news", profile, show_stored_full,
+                     resplit=ag_data.info.resplit)
 
 # %% [markdown]
 # ## The CNN against the LSTM on the same data

@@ -54,7 +54,7 @@ from IPython.display import Markdown, display
 
 from lthkit import analysis, claims, plots, search
 from lthkit.profiles import results_store
-from lthkit.search import earlybird, stability
+from lthkit.search import earlybird, plan, stability
 
 PRESETS = {
     "smoke": dict(lenet_rewinds=["0it", "10it"], sweep_rounds=1, text_rewinds=["0it", "5it"],
@@ -63,9 +63,11 @@ PRESETS = {
     "quick": dict(lenet_rewinds=["0it", "50it", "200it", "1ep"], sweep_rounds=4,
                   text_rewinds=["0it", "1ep"], early_epochs=[0, 1, 3], early_rounds=4,
                   eb_level=4, replicates=2, points=11, side_rounds=2),
-    "full": dict(lenet_rewinds=["0it", "100it", "500it", "2000it"], sweep_rounds=12,
-                 text_rewinds=["0it", "100it", "1ep"], early_epochs=[0, 1, 2, 3, 5, 8, 15],
-                 early_rounds=10, eb_level=10, replicates=3, points=25, side_rounds=None),
+    # the stored runs' settings (lthkit.search.plan, which trains them)
+    "full": dict(lenet_rewinds=list(plan.LENET_REWINDS), sweep_rounds=plan.LENET_SWEEP_ROUNDS,
+                 text_rewinds=list(plan.TEXT_REWINDS), early_epochs=list(plan.EARLY_EPOCHS),
+                 early_rounds=plan.EARLY_ROUNDS, eb_level=plan.EARLY_BIRD_LEVEL, replicates=3,
+                 points=plan.POINTS, side_rounds=None),
 }
 cfg = book.settings(profile, PRESETS, lenet_rewinds=lenet_rewinds, sweep_rounds=sweep_rounds,
                     text_rewinds=text_rewinds, early_epochs=early_epochs,
@@ -127,8 +129,9 @@ if show_full:
                                              title="Lenet, full profile: rewind points"),
                            "full", label))
         ftable, fpaths = stability.instability_table(
-            {k: v.exp for k, v in stored.items()}, full_store, rounds=(0, 10),
-            replicates=(0, 1, 2), points=25, compute=False)
+            {k: v.exp for k, v in stored.items()}, full_store,
+            rounds=plan.LENET_INSTABILITY_ROUNDS, replicates=(0, 1, 2), points=plan.POINTS,
+            compute=False)
         if not ftable.empty:
             display(book.label(plots.barriers(ftable, label), "full", label))
     else:
@@ -186,8 +189,9 @@ if run_text:
             book.show_ledger(claims.ledger(full_text, claims.select("text_cnn/imdb/late"),
                                            variant="k = 1ep", results=label))
             ft, _ = stability.instability_table({k: v.exp for k, v in stored_text.items()},
-                                                full_store, rounds=(0, 6), replicates=(0,),
-                                                points=25, compute=False)
+                                                full_store, rounds=plan.TEXT_INSTABILITY_ROUNDS,
+                                                replicates=(0,), points=plan.POINTS,
+                                                compute=False)
             if not ft.empty:
                 display(book.label(plots.barriers(ft, label), "full", label))
 
@@ -226,7 +230,8 @@ display(analysis.mask_distances(store, early["trained"], early[f"after {cfg.earl
 if show_full:
     stored_early = {"trained": search.stored(search.target("lenet_300_100", "full")),
                     **{f"after {n} epochs": search.stored(search.target(
-                        "lenet_300_100", "full", rounds=10, controls=(), mask_after=f"{n}ep"))
+                        "lenet_300_100", "full", rounds=plan.EARLY_ROUNDS, controls=(),
+                        mask_after=f"{n}ep"))
                        for n in PRESETS["full"]["early_epochs"]}}
     stored_early = {k: v for k, v in stored_early.items() if v is not None}
     if len(stored_early) > 1:
@@ -262,8 +267,8 @@ eb_table
 # %%
 if show_full:
     full_eb = search.target("lenet_300_100", "full")
-    fe_table, fe_runs = earlybird.report(full_eb, full_store, 10, replicates=(0, 1, 2),
-                                         compute=False)
+    fe_table, fe_runs = earlybird.report(full_eb, full_store, plan.EARLY_BIRD_LEVEL,
+                                         replicates=(0, 1, 2), compute=False)
     if fe_runs:
         label = f"full profile, {full_store.experiment_dir(full_eb).name}"
         display(book.label(plots.mask_convergence(fe_runs, 5, 0.1, label), "full", label))

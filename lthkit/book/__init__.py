@@ -8,6 +8,7 @@ cell, then calls::
     exp = lthkit.search.experiment("lenet_300_100", profile, rounds=rounds)  # its runs
     ...
     book.show_ledger(lthkit.claims.ledger(table, claims))   # our numbers next to the paper's
+    book.show_stored("lenet_300_100", profile)   # the committed full run, its card and ledger
     book.provenance(datasets=[ds.info])     # what produced this page, at its end
 
 The driver (``python -m lthkit.book build``) executes chapters with papermill and builds the
@@ -15,7 +16,7 @@ HTML with jupyter-book; see ``lthkit/book/driver.py``. Importing this package im
 Keras nor altair: the driver does not need them.
 """
 from lthkit.book.chapter import (PROFILES, label, profile_of, provenance, provenance_rows,
-                                 settings, setup, show_ledger)
+                                 settings, setup, show_ledger, show_stored)
 
 __all__ = ["PROFILES", "label", "profile_of", "provenance", "provenance_rows", "settings",
-           "setup", "show_ledger"]
+           "setup", "show_ledger", "show_stored"]

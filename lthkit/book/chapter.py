@@ -153,6 +153,29 @@ def show_ledger(ledger, title=None):
     display(Markdown((f"**{title}**\n\n" if title else "") + "\n".join(rows)))
 
 
+def show_stored(target, profile, show=True, **ledger_kwargs):
+    """Show the committed full-profile run of claims-ledger target `target` (e.g.
+    ``"text_cnn/imdb"``): its summary and diff card, the paper's views and its ledger
+    (``ledger_kwargs`` go to ``claims.ledger``, e.g. ``resplit=``). Returns the
+    ``StoredRun``, or None where there is none, where `show` is false, or where this run is
+    the full profile itself (its own tables are that run already)."""
+    from IPython.display import Markdown, display
+
+    from lthkit import claims, plots, search
+    if not show or profile == "full":
+        return None
+    run = search.stored(search.target(target, "full"))
+    if run is None:
+        display(Markdown(f"No stored full-profile run of `{target}` yet "
+                         f"(`python -m lthkit.search` with `--profile full` makes one)."))
+        return None
+    display(run)
+    display(label(plots.paper_views(run.table, run.source), "full", run.folder.name))
+    show_ledger(claims.ledger(run.table, claims.select(target), results=run.source,
+                              **ledger_kwargs))
+    return run
+
+
 def _lthkit_version():
     import lthkit
     text = lthkit.__version__

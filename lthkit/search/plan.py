@@ -1,0 +1,177 @@
+"""The book's stored runs: every full-profile run a chapter shows, in the order to train them.
+
+The long runs are where the book's numbers come from, and on a CPU they take days, so they
+are trained one at a time, in this order, and committed round by round (`results/`). Each
+entry is resumable: running the plan again skips what is stored and trains what is not.
+
+    python -m lthkit.search.plan                # what is stored, what is left, per entry
+    python -m lthkit.search.plan --run          # train the whole queue, in order
+    python -m lthkit.search.plan --run --only text_cnn/imdb end2end
+
+Run it once per machine: one process at a time trains fastest on a small CPU (two
+processes on this book's 2-core machine were 1.6x slower in all than one). On a GPU the
+same command trains the same runs; commit `results/` afterwards.
+
+The chapters read these runs through `search.stored(...)`; the rewinding chapter takes its
+full-profile sweep points from the constants below, so a chapter and the plan cannot drift.
+"""
+from dataclasses import dataclass, field
+
+# The rewinding chapter's full-profile settings (book/06_rewinding.py reads these).
+LENET_REWINDS = ("0it", "100it", "500it", "2000it")
+LENET_SWEEP_ROUNDS = 12
+LENET_INSTABILITY_ROUNDS = (0, 10)
+TEXT_REWINDS = ("0it", "100it", "1ep")
+TEXT_INSTABILITY_ROUNDS = (0, 6)
+EARLY_EPOCHS = (0, 1, 2, 3, 5, 8, 15)
+EARLY_ROUNDS = 10
+EARLY_BIRD_LEVEL = 10
+POINTS = 25
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One stored run: a claims-ledger target (`lthkit.search.TARGETS`) with knobs, and
+    the analyses that follow its search (instability at some levels, early birds)."""
+    name: str
+    target: str
+    knobs: dict = field(default_factory=dict)
+    chapters: str = ""
+    instability_rounds: tuple = ()
+    instability_replicates: tuple = ()
+    early_bird_level: int = None
+
+    def experiment(self):
+        from lthkit.search.runs import target
+        return target(self.target, "full", **self.knobs)
+
+
+def entries():
+    """Every stored run of the book, in the order to train them (the ones other runs and
+    chapters build on first)."""
+    from lthkit.durations import parse
+    out = [
+        Entry("text_cnn/imdb", "text_cnn/imdb", chapters="03, 04, 05, 06"),
+        Entry("text_cnn/ag_news", "text_cnn/ag_news", chapters="03, 04"),
+        Entry("end2end", "end2end", chapters="03"),
+        Entry("text_lstm/imdb", "text_lstm/imdb", chapters="04"),
+        Entry("text_lstm/ag_news", "text_lstm/ag_news", chapters="04"),
+        Entry("lenet_300_100", "lenet_300_100", chapters="02, 05, 06"),
+        Entry("lenet_300_100/oneshot", "lenet_300_100/oneshot", chapters="05"),
+        Entry("text_cnn/imdb/oneshot", "text_cnn/imdb/oneshot", chapters="05"),
+        Entry("text_cnn/imdb/oneshot/late", "text_cnn/imdb/oneshot/late", chapters="05"),
+        Entry("lenet_300_100 early birds", "lenet_300_100", chapters="06",
+              early_bird_level=EARLY_BIRD_LEVEL),
+    ]
+    lenet_stability = dict(instability_rounds=LENET_INSTABILITY_ROUNDS,
+                           instability_replicates=(0, 1, 2))
+    out.append(Entry("lenet_300_100 instability", "lenet_300_100", chapters="06",
+                     **lenet_stability))
+    for k in LENET_REWINDS:
+        if parse(k, "rewind").amount:
+            out.append(Entry(f"lenet_300_100 rewound to {k}", "lenet_300_100",
+                             {"rewind": k, "rounds": LENET_SWEEP_ROUNDS, "controls": ()},
+                             chapters="06", **lenet_stability))
+    for n in EARLY_EPOCHS:
+        out.append(Entry(f"lenet_300_100 masks after {n} epochs", "lenet_300_100",
+                         {"rounds": EARLY_ROUNDS, "controls": (), "mask_after": f"{n}ep"},
+                         chapters="06"))
+    text_stability = dict(instability_rounds=TEXT_INSTABILITY_ROUNDS,
+                          instability_replicates=(0,))
+    for k in TEXT_REWINDS:
+        if parse(k, "rewind").amount:
+            out.append(Entry(f"text_cnn/imdb rewound to {k}", "text_cnn/imdb",
+                             {"rewind": k, "controls": ()}, chapters="05, 06",
+                             **text_stability))
+    out.append(Entry("text_cnn/imdb instability", "text_cnn/imdb", chapters="06",
+                     **text_stability))
+    out.append(Entry("text_lstm/ag_news/late", "text_lstm/ag_news/late", chapters="99"))
+    return out
+
+
+def status(store=None):
+    """One row per entry: rounds stored and wanted, analyses stored and wanted."""
+    import pandas as pd
+
+    from lthkit.profiles import results_store
+    from lthkit.search.earlybird import early_bird_path
+    from lthkit.search.stability import stability_path
+    store = store or results_store("full")
+    rows = []
+    for e in entries():
+        exp = e.experiment()
+        branches = ("main",) + tuple(exp.search.controls)
+        wanted = sum(len(store.branch_rounds(exp, b)) for b in branches)
+        missing = len(store.missing(exp))
+        analyses = [stability_path(store, exp, rep, r, POINTS)
+                    for r in e.instability_rounds for rep in e.instability_replicates]
+        if e.early_bird_level is not None:
+            analyses += [early_bird_path(store, exp, rep, e.early_bird_level)
+                         for rep in range(exp.search.replicates)]
+        rows.append({"run": e.name, "folder": store.experiment_dir(exp).name,
+                     "rounds": f"{wanted - missing} / {wanted}",
+                     "analyses": (f"{sum(p.exists() for p in analyses)} / {len(analyses)}"
+                                  if analyses else ""),
+                     "chapters": e.chapters})
+    return pd.DataFrame(rows)
+
+
+def run(names=None, store=None, quiet=False):
+    """Train the entries named in `names` (default: all), in the plan's order."""
+    from lthkit._errors import bad_param
+    from lthkit.profiles import results_store
+    from lthkit.search.earlybird import report
+    from lthkit.search.stability import instability_table
+    from lthkit.search.ticket import TicketSearch, dataset_for
+    store = store or results_store("full")
+    plan = entries()
+    known = [e.name for e in plan]
+    for name in names or ():
+        if name not in known:
+            raise bad_param("only", name, "the name of a stored run: " + ", ".join(known))
+    data_cache = {}
+    for e in plan:
+        if names and e.name not in names:
+            continue
+        exp = e.experiment()
+        print(f"== {e.name}: {store.experiment_dir(exp).name}", flush=True)
+        key = repr(exp.to_dict()["data"])
+        if key not in data_cache:
+            data_cache.clear()  # one dataset in memory at a time
+            data_cache[key] = dataset_for(exp)
+        data = data_cache[key]
+        TicketSearch(exp, store, data=data, quiet=quiet).run()
+        if e.instability_rounds:
+            instability_table({e.name: exp}, store, rounds=e.instability_rounds,
+                              replicates=e.instability_replicates, points=POINTS, data=data,
+                              quiet=quiet)
+        if e.early_bird_level is not None:
+            report(exp, store, e.early_bird_level, replicates=range(exp.search.replicates),
+                   data=data, quiet=quiet)
+
+
+def main(argv=None):
+    import sys
+
+    from lthkit._cli import OneLineParser
+    from lthkit._errors import LthkitError
+    p = OneLineParser(prog="python -m lthkit.search.plan", description=__doc__.split("\n\n")[0])
+    p.add_argument("--run", action="store_true", help="train what is missing, in order")
+    p.add_argument("--only", nargs="+", metavar="NAME", help="only these entries")
+    p.add_argument("--store", help="result store folder (default: results/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    args = p.parse_args(argv)
+    from lthkit.store import ResultStore
+    store = ResultStore(args.store) if args.store else None
+    try:
+        if args.run:
+            run(args.only, store, quiet=args.quiet)
+        print(status(store).to_string(index=False))
+    except LthkitError as err:
+        print(f"python -m lthkit.search.plan: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,69 @@
+"""The plan of the book's stored runs: the runs the chapters look up are the ones it trains."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lthkit._errors import LthkitError
+from lthkit.search import plan, rewind_sweep, target
+from lthkit.store import ResultStore, experiment_hash
+
+ROOT = Path(__file__).parents[2]
+
+
+def planned():
+    return {experiment_hash(e.experiment()) for e in plan.entries()}
+
+
+def test_entries_have_unique_names_and_valid_experiments():
+    names = [e.name for e in plan.entries()]
+    assert len(names) == len(set(names))
+    for e in plan.entries():
+        assert e.experiment().search.replicates >= 1, e.name
+
+
+def test_the_chapters_stored_lookups_are_planned():
+    hashes = planned()
+    lookups = [target(t, "full") for t in ("lenet_300_100", "lenet_300_100/oneshot", "end2end",
+                                          "text_cnn/imdb", "text_cnn/ag_news", "text_lstm/imdb",
+                                          "text_lstm/ag_news", "text_cnn/imdb/oneshot",
+                                          "text_cnn/imdb/oneshot/late", "text_cnn/imdb/late")]
+    lookups += rewind_sweep("lenet_300_100", "full", plan.LENET_REWINDS,
+                            plan.LENET_SWEEP_ROUNDS).values()
+    lookups += rewind_sweep("text_cnn/imdb", "full", plan.TEXT_REWINDS).values()
+    lookups += [target("lenet_300_100", "full", rounds=plan.EARLY_ROUNDS, controls=(),
+                       mask_after=f"{n}ep") for n in plan.EARLY_EPOCHS]
+    missing = [e.label for e in lookups if experiment_hash(e) not in hashes]
+    assert not missing
+
+
+def test_status_counts_what_is_stored(tmp_path):
+    table = plan.status(ResultStore(tmp_path))
+    assert len(table) == len(plan.entries())
+    lenet = table.set_index("run").loc["lenet_300_100"]
+    # 3 replicates x (the dense round + 25 rounds of the ticket and of each of 2 controls)
+    assert lenet["rounds"] == "0 / 228"
+    assert table.set_index("run").loc["lenet_300_100 instability", "analyses"] == "0 / 6"
+
+
+def test_an_unknown_entry_is_refused_before_anything_trains(tmp_path):
+    with pytest.raises(LthkitError, match=r"^only='nope' is not allowed"):
+        plan.run(["nope"], ResultStore(tmp_path))
+    assert not any(tmp_path.iterdir())
+
+
+def test_the_command_line_takes_a_ledger_target(tmp_path):
+    env = {**os.environ, "KERAS_BACKEND": "jax"}
+    run = subprocess.run([sys.executable, "-m", "lthkit.search", "lenet_300_100/oneshot",
+                          "--profile", "smoke", "--store", str(tmp_path), "--quiet"],
+                         capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert run.returncode == 0, run.stderr
+    [folder] = [f for f in tmp_path.iterdir() if f.name.startswith("lenet-")]
+    assert '"mode": "oneshot"' in (folder / "experiment.json").read_text()
+    refused = subprocess.run([sys.executable, "-m", "lthkit.search", "text_cnn/imdb/oneshot",
+                              "--dataset", "ag_news", "--store", str(tmp_path)],
+                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
+    assert refused.returncode == 2 and "names its dataset" in refused.stderr
+    assert "Traceback" not in refused.stderr
