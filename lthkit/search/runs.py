@@ -115,17 +115,31 @@ class StoredRun:
     def branches(self):
         return sorted(self.table["branch"].unique(), key=lambda b: (b != "main", b))
 
+    def progress(self):
+        """{branch: (rounds stored, rounds the experiment asks for)}, replicates summed."""
+        stored = self.table.groupby("branch").size()
+        return {b: (int(stored.get(b, 0)), len(self.store.branch_rounds(self.exp, b)))
+                for b in ("main",) + tuple(self.exp.search.controls)}
+
+    @property
+    def complete(self):
+        return all(done >= wanted for done, wanted in self.progress().values())
+
     @property
     def source(self):
-        """The label charts and tables carry: profile, replicates, rounds and folder."""
-        return (f"full profile, {self.replicates} replicates, rounds 0-{self.rounds}, "
-                f"results/{self.folder.name}")
+        """The label charts and tables carry: profile, replicates, rounds and folder (and
+        "in progress" while rounds are still to come)."""
+        return (f"full profile, {self.replicates} replicates, rounds 0-{self.rounds}"
+                f"{'' if self.complete else ' (in progress)'}, results/{self.folder.name}")
 
     def summary(self):
-        done = self.table.groupby("branch")["round"].agg(["max", "size"])
-        parts = [f"{b}: {int(done.loc[b, 'size'])} rounds" for b in self.branches]
+        parts = ", ".join(f"{b} {done} of {wanted}" for b, (done, wanted) in
+                          self.progress().items())
+        state = ("complete" if self.complete else
+                 "**in progress**: the tables and charts show the rounds stored so far")
         return (f"Stored run `results/{self.folder.name}` (hash {self.hash}): "
-                f"{self.replicates} replicates, rounds 0 to {self.rounds}; " + ", ".join(parts))
+                f"{self.replicates} replicates, rounds 0 to {self.rounds}; rounds stored, "
+                f"all replicates: {parts}; {state}.")
 
     def diff_card(self):
         """How this run's settings depart from the paper's setting, as a table."""

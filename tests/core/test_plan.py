@@ -67,3 +67,18 @@ def test_the_command_line_takes_a_ledger_target(tmp_path):
                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=600)
     assert refused.returncode == 2 and "names its dataset" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_stored_run_says_how_far_it_is(tmp_path, tiny_data):
+    from conftest import tiny_experiment
+    from lthkit.search import TicketSearch, stored
+    store = ResultStore(tmp_path)
+    assert stored(tiny_experiment(), store) is None
+    TicketSearch(tiny_experiment(rounds=1, controls=("reinit",)), store, data=tiny_data,
+                 quiet=True).run()
+    longer = stored(tiny_experiment(rounds=2, controls=("reinit",)), store)
+    assert longer.progress() == {"main": (2, 3), "reinit": (1, 2)}
+    assert not longer.complete and "(in progress)" in longer.source
+    assert "main 2 of 3, reinit 1 of 2; **in progress**" in longer.summary()
+    done = stored(tiny_experiment(rounds=1, controls=("reinit",)), store)
+    assert done.complete and "in progress" not in done.source + done.summary()
