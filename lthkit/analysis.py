@@ -302,10 +302,13 @@ def prunability(runs, store=None, metric=ACC, source=""):
     (`source` labels tables given directly). One row per
     name: where the numbers come from, the dense accuracy, the sparsest % of weights at which
     the ticket (and the random reinitialization) is still at or above it, and the best
-    ticket's gain over the dense network. Names without results are left out.
+    ticket's gain over the dense network, and the same "down to" for each control branch
+    the run has. Names without results (or given as None) are left out.
     """
     rows = []
     for name, run in runs.items():
+        if run is None:
+            continue
         if isinstance(run, pd.DataFrame):
             table, where = run, source
         elif hasattr(run, "table"):
@@ -326,9 +329,10 @@ def prunability(runs, store=None, metric=ACC, source=""):
                "sparsest level run (% remaining)": round(float(levels["percent_remaining"].min()), 2),
                "best ticket minus dense (pp)": (round(100 * (best["mean"] - base), 2)
                                                 if best is not None else None)}
-        if "reinit" in set(table["branch"]):
-            row["reinit at or above dense down to (% remaining)"] = round(
-                sparsest_at_dense(table, "reinit", metric), 2)
+        for control in ("reinit", "random"):
+            if control in set(table["branch"]):
+                row[f"{control} at or above dense down to (% remaining)"] = round(
+                    sparsest_at_dense(table, control, metric), 2)
         rows.append(row)
     return pd.DataFrame(rows).set_index("network") if rows else pd.DataFrame()
 

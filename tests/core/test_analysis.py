@@ -53,6 +53,19 @@ def test_sparsest_at_dense():
     assert analysis.sparsest_at_dense(never) == 100.0
 
 
+def test_prunability_reads_every_branch_and_skips_missing_runs():
+    random = table([(80, [0.92, 0.92]), (64, [0.80, 0.80])], branch="random")
+    rows = analysis.prunability({"a": pd.concat([BOTH, random], ignore_index=True),
+                                 "missing": None, "only main": MAIN}, source="hand-made")
+    assert list(rows.index) == ["a", "only main"]
+    a = rows.loc["a"]
+    assert a["ticket at or above dense down to (% remaining)"] == 64
+    assert a["reinit at or above dense down to (% remaining)"] == 80
+    assert a["random at or above dense down to (% remaining)"] == 80
+    assert a["best ticket minus dense (pp)"] == pytest.approx(2.0)
+    assert math.isnan(rows.loc["only main", "random at or above dense down to (% remaining)"])
+
+
 def test_ledger_verdicts():
     c = dict(source="X", experiment="E0", target="t")
     rows = claims.ledger(BOTH, [
