@@ -10,7 +10,7 @@ from lthkit.search.runs import (TARGETS, StoredRun, diff_card, rewind_sweep, sto
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
                                   run_search)
 from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
-from lthkit.search import earlybird, plan, stability  # noqa: E402  (modules: search.stability...)
+from lthkit.search import earlybird, stability  # noqa: E402  (modules: search.stability...)
 
 __all__ = ["CONTROLS", "DEFAULTS", "KNOBS", "PAPER_NOTES", "PRESETS", "TARGETS",
            "BatchStream", "BucketStream", "DataHParams", "Experiment", "Level", "ModelHParams",
