@@ -43,6 +43,7 @@ eb_level = None  # rounds of pruning the early-bird masks are cut to (None: quic
 eb_window = 5  # masks compared by the early-bird detector ([YOU20]: 5)
 eb_threshold = 0.1  # largest Hamming distance for a detection ([YOU20]: 0.1)
 side_rounds = None  # rounds of the Conv-6 and text sweeps outside the full profile (None: quick 2)
+side_replicates = None  # replicates of the Conv-6 and text sweeps (None: quick 1, full the runs')
 show_stored_full = True  # also show the full-profile runs stored under results/
 
 # %%
@@ -59,21 +60,22 @@ from lthkit.search import earlybird, plan, stability
 PRESETS = {
     "smoke": dict(lenet_rewinds=["0it", "10it"], sweep_rounds=1, text_rewinds=["0it", "5it"],
                   early_epochs=[0, 1], early_rounds=1, eb_level=1, replicates=1, points=5,
-                  side_rounds=1),
-    "quick": dict(lenet_rewinds=["0it", "50it", "200it", "1ep"], sweep_rounds=4,
-                  text_rewinds=["0it", "1ep"], early_epochs=[0, 1, 3], early_rounds=4,
-                  eb_level=4, replicates=2, points=11, side_rounds=2),
+                  side_rounds=1, side_replicates=1),
+    # sized to the chapter's budget: a 2-core CPU builds the whole quick book in 20 minutes
+    "quick": dict(lenet_rewinds=["0it", "50it", "1ep"], sweep_rounds=4,
+                  text_rewinds=["0it", "1ep"], early_epochs=[0, 2], early_rounds=4,
+                  eb_level=4, replicates=2, points=11, side_rounds=2, side_replicates=1),
     # the stored runs' settings (lthkit.search.plan, which trains them)
     "full": dict(lenet_rewinds=list(plan.LENET_REWINDS), sweep_rounds=plan.LENET_SWEEP_ROUNDS,
                  text_rewinds=list(plan.TEXT_REWINDS), early_epochs=list(plan.EARLY_EPOCHS),
                  early_rounds=plan.EARLY_ROUNDS, eb_level=plan.EARLY_BIRD_LEVEL, replicates=3,
-                 points=plan.POINTS, side_rounds=None),
+                 points=plan.POINTS, side_rounds=None, side_replicates=None),
 }
 cfg = book.settings(profile, PRESETS, lenet_rewinds=lenet_rewinds, sweep_rounds=sweep_rounds,
                     text_rewinds=text_rewinds, early_epochs=early_epochs,
                     early_rounds=early_rounds, eb_level=eb_level, replicates=replicates,
                     points=points, eb_window=eb_window, eb_threshold=eb_threshold,
-                    side_rounds=side_rounds)
+                    side_rounds=side_rounds, side_replicates=side_replicates)
 display(cfg)
 store, full_store = results_store(profile), results_store("full")
 source = f"{profile} profile"
@@ -147,7 +149,7 @@ if show_full:
 # %%
 if run_conv6:
     conv = search.rewind_sweep("conv6", profile, ["0it", "5it" if profile == "smoke" else "100it"],
-                               cfg.side_rounds, seed=seed, replicates=cfg.replicates)
+                               cfg.side_rounds, seed=seed, replicates=cfg.side_replicates)
     conv_sweep = search.variants(conv, store, max_round=cfg.side_rounds)
     conv_sweep = conv_sweep[conv_sweep["branch"] != "random"]
     display(book.label(plots.by_sparsity(conv_sweep, source=source,
@@ -163,7 +165,7 @@ if run_conv6:
 # %%
 if run_text:
     text = search.rewind_sweep("text_cnn/imdb", profile, cfg.text_rewinds, cfg.side_rounds,
-                               seed=seed, replicates=cfg.replicates)
+                               seed=seed, replicates=cfg.side_replicates)
     text_sweep = search.variants(text, store, max_round=cfg.side_rounds)
     text_sweep = text_sweep[text_sweep["branch"] != "random"]
     display(book.label(plots.by_sparsity(text_sweep, source=source,
