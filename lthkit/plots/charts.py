@@ -29,6 +29,23 @@ def summarize(table, y, by=("series", "round")):
     return g
 
 
+def source_lines(source, width=48):
+    """A source label as subtitle lines of at most about `width` characters, cut at its
+    commas, so a long label ("full profile, 2 replicates, ..., results/<run>") does not make
+    a chart wider than the page."""
+    if not source:
+        return []
+    lines, line = [], ""
+    for part in str(source).split(", "):
+        candidate = f"{line}, {part}" if line else part
+        if line and len(candidate) > width:
+            lines.append(line + ",")
+            line = part
+        else:
+            line = candidate
+    return lines + [line]
+
+
 _HOVER_IDS = itertools.count()
 OTHER_COLORS = ["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
@@ -69,7 +86,7 @@ def by_sparsity(table, y="early_stop_test_accuracy", source="", title=None, widt
                  alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("min:Q", format=".2f"),
                  alt.Tooltip("max:Q", format=".2f"), alt.Tooltip("n:Q", title="replicates")],
     ).add_params(hover)
-    subtitle = ["mean and min/max over replicates"] + ([source] if source else [])
+    subtitle = ["mean and min/max over replicates"] + source_lines(source)
     return (band + line + points).properties(
         width=width, height=height,
         title=alt.Title(title or METRIC_NAMES.get(y, y), subtitle=subtitle))
@@ -108,7 +125,7 @@ def training_curves(curves, rounds=None, y="test_accuracy", branch="main", sourc
     ).properties(width=width, height=height,
                  title=alt.Title(f"{name} during training "
                                  f"({BRANCH_NAMES.get(branch, branch)})",
-                                 subtitle=["mean over replicates"] + ([source] if source else [])))
+                                 subtitle=["mean over replicates"] + source_lines(source)))
 
 
 def layer_sparsity(layers, source="", width=420, height=220):
@@ -123,7 +140,7 @@ def layer_sparsity(layers, source="", width=420, height=220):
         tooltip=["layer:N", "round:Q", "remaining:Q", "size:Q",
                  alt.Tooltip("percent:Q", format=".2f")],
     ).properties(width=width, height=height,
-                 title=alt.Title("Remaining weights per layer", subtitle=source or ""))
+                 title=alt.Title("Remaining weights per layer", subtitle=source_lines(source)))
 
 
 VERDICT_COLORS = {"within": "#2ca02c", "above": "#1f77b4", "below": "#d62728",
@@ -189,7 +206,7 @@ def word_survival(words, source="", sample=2500, width=300, height=230, class_na
                              False)).properties(
         title=alt.Title("Which words survive in the ticket's embedding",
                         subtitle=["dots: a sample of the vocabulary; line: mean in bins"]
-                        + ([source] if source else [])))
+                        + source_lines(source)))
 
 
 def gate_sparsity(gates, source="", width=260, height=200):
@@ -215,7 +232,7 @@ def gate_sparsity(gates, source="", width=260, height=200):
         column=alt.Column("kernel:N", title=None, sort=["input", "recurrent"])).properties(
         title=alt.Title("What layerwise pruning keeps of each LSTM gate",
                         subtitle=["mean over layers and directions, band min to max"]
-                        + ([source] if source else [])))
+                        + source_lines(source)))
 
 
 def accuracy_vs_cost(table, y="early_stop_test_accuracy", source="", width=420, height=260):
@@ -237,8 +254,7 @@ def accuracy_vs_cost(table, y="early_stop_test_accuracy", source="", width=420, 
                  alt.Tooltip("cost:Q", format=",.0f"), alt.Tooltip("acc:Q", format=".2f"),
                  "n:Q"],
     ).properties(width=width, height=height, title=alt.Title(
-        "What each procedure costs", subtitle=["mean over replicates"] + ([source] if source
-                                                                          else [])))
+        "What each procedure costs", subtitle=["mean over replicates"] + source_lines(source)))
 
 
 def barriers(table, source="", width=340, height=230):
@@ -266,7 +282,7 @@ def barriers(table, source="", width=340, height=230):
     return (band + line + rule).properties(width=width, height=height, title=alt.Title(
         "Instability: the error barrier between two copies trained from step k",
         subtitle=["dashed: 2 points, about where [FDRC20] calls a network stable"]
-        + ([source] if source else [])))
+        + source_lines(source)))
 
 
 def interpolation(paths, source="", width=340, height=230):
@@ -281,7 +297,7 @@ def interpolation(paths, source="", width=340, height=230):
         tooltip=["label:N", alt.Tooltip("alpha:Q", format=".2f"),
                  alt.Tooltip("test_error:Q", format=".2f")],
     ).properties(width=width, height=height, title=alt.Title(
-        "Error along the path between the copies", subtitle=source or ""))
+        "Error along the path between the copies", subtitle=source_lines(source)))
 
 
 def mask_convergence(runs, window=5, threshold=0.1, source="", width=420, height=230):
@@ -318,4 +334,4 @@ def mask_convergence(runs, window=5, threshold=0.1, source="", width=420, height
     return alt.layer(*layers).properties(width=width, height=height, title=alt.Title(
         "Early-bird detection on magnitude masks",
         subtitle=[f"red: detected (every distance to the last {window - 1} masks below "
-                  f"{threshold})"] + ([source] if source else [])))
+                  f"{threshold})"] + source_lines(source)))

@@ -176,7 +176,8 @@ def diff_card(exp, data_info=None):
         a, b = paper.get(key, "(default)"), ours.get(key, "(default)")
         if a != b:
             rows.append({"setting": key, "paper": _show(key, a), "this run": _show(key, b)})
-    for note in PAPER_NOTES.get(exp.model.name, []):
+    for note in (PAPER_NOTES.get(exp.model.name, []) +
+                 PAPER_NOTES.get(f"{exp.model.name}/{exp.data.name}", [])):
         rows.append({"setting": "note", "paper": "", "this run": note})
     if data_info:
         if data_info.get("resplit"):

@@ -82,3 +82,17 @@ def test_a_stored_run_says_how_far_it_is(tmp_path, tiny_data):
     assert "main 2 of 3, reinit 1 of 2; **in progress**" in longer.summary()
     done = stored(tiny_experiment(rounds=1, controls=("reinit",)), store)
     assert done.complete and "in progress" not in done.source + done.summary()
+
+
+def test_a_diff_card_lists_what_departs_from_the_paper_and_only_its_datasets_notes():
+    from lthkit.search import diff_card
+    imdb = diff_card(target("text_cnn/imdb", "full"))
+    rows = dict(zip(imdb["setting"], imdb["this run"]))
+    assert rows["search.rounds"] == "10" and rows["search.replicates"] == "2"
+    notes = " ".join(imdb.loc[imdb["setting"] == "note", "this run"])
+    assert "official 25,000 / 25,000 split" in notes and "AG News is a seeded" not in notes
+    ag = diff_card(target("text_cnn/ag_news", "full"), {"resplit": "7,600 rows re-split"})
+    ag_notes = " ".join(ag["this run"])
+    assert "AG News is a seeded re-split" in ag_notes and "25,000 / 25,000" not in ag_notes
+    assert "RE-SPLIT: 7,600 rows re-split" in ag_notes
+    assert "search.rounds" not in set(diff_card(target("lenet_300_100", "full"))["setting"])

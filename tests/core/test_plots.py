@@ -1,0 +1,24 @@
+"""Charts: a long source label is wrapped under the title instead of widening the chart."""
+import pandas as pd
+
+from lthkit import plots
+from lthkit.plots.charts import source_lines
+
+LONG = "full profile, 2 replicates, rounds 0-10 (in progress), results/text_cnn_imdb-cf395eac5fb2"
+
+
+def test_source_lines_cut_at_commas_and_keep_every_word():
+    lines = source_lines(LONG, width=30)
+    assert all(len(line) <= 40 for line in lines) and len(lines) >= 3
+    assert " ".join(lines) == LONG  # nothing lost, nothing added
+    assert source_lines("quick profile") == ["quick profile"] and source_lines("") == []
+
+
+def test_a_chart_carries_the_wrapped_source_in_its_subtitle():
+    table = pd.DataFrame({"branch": ["main", "main"], "replicate": [0, 0], "round": [0, 1],
+                          "percent_remaining": [100.0, 80.0],
+                          "early_stop_test_accuracy": [0.9, 0.91]})
+    spec = plots.by_sparsity(table, source=LONG).to_dict()
+    subtitle = spec["title"]["subtitle"]
+    assert subtitle[0] == "mean and min/max over replicates"
+    assert subtitle[1:] == source_lines(LONG)
