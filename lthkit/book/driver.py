@@ -220,6 +220,7 @@ def execute_chapter(root, name, profile, overrides=None, force=False, log=print,
         raise ChapterFailed(f"chapter {name!r} ({stamp['chapter']}) failed: "
                             f"{err.__class__.__name__}: {err}") from err
     running.replace(output)
+    hide_repeated_parameters(output, parameters, defaults)
     stamp["seconds"] = round(time.time() - started, 1)
     stamp_path.write_text(json.dumps(stamp, indent=1) + "\n")
     verdict = ""
@@ -228,6 +229,20 @@ def execute_chapter(root, name, profile, overrides=None, force=False, log=print,
                    f" -- OVER its {budget} s budget for the {profile} profile")
     log(f"  {name}: executed in {stamp['seconds']:.0f} s{verdict}")
     return True
+
+
+def hide_repeated_parameters(path, parameters, defaults):
+    """Tag papermill's injected-parameters cell ``remove-cell`` when it only repeats the
+    defaults of the chapter's ``parameters`` cell, so the page shows the parameters once;
+    a build with other values (another profile, ``-p``) keeps it, showing what was used."""
+    if any(k not in defaults or defaults[k] != v for k, v in parameters.items()):
+        return
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        tags = cell.setdefault("metadata", {}).setdefault("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            tags.append("remove-cell")
+    path.write_text(json.dumps(nb, indent=1) + "\n")
 
 
 def _failure_message(root, name, text, err, failed):

@@ -30,6 +30,12 @@ broken()
 '''
 
 
+def injected_tags(root, name):
+    nb = json.loads((root / "book" / "_executed" / f"{name}.ipynb").read_text())
+    [cell] = [c for c in nb["cells"] if "injected-parameters" in c["metadata"].get("tags", [])]
+    return cell["metadata"]["tags"]
+
+
 def outputs(root, name):
     nb = json.loads((root / "book" / "_executed" / f"{name}.ipynb").read_text())
     return "".join("".join(o.get("text", "")) for c in nb["cells"] for o in c.get("outputs", []))
@@ -42,6 +48,7 @@ def test_stamp_skips_unchanged_chapter_and_reruns_changed_one(tmp_path):
     assert first.returncode == 0, first.stderr
     assert "tiny: executing" in first.stdout
     assert outputs(root, "tiny").strip() == "hello quick"
+    assert "remove-cell" in injected_tags(root, "tiny")  # it only repeats the defaults
     stamp = json.loads((root / "book" / "_executed" / "tiny.json").read_text())
     assert stamp["parameters"]["profile"] == "quick" and len(stamp["lthkit_sha256"]) == 64
 
@@ -51,6 +58,7 @@ def test_stamp_skips_unchanged_chapter_and_reruns_changed_one(tmp_path):
     new_parameter = run_book(root, "--no-html", "--chapter", "tiny", "-p", "greeting=bye")
     assert "tiny: executing" in new_parameter.stdout
     assert outputs(root, "tiny").strip() == "bye quick"
+    assert "remove-cell" not in injected_tags(root, "tiny")  # the page shows what was used
 
     (root / "book" / "tiny.py").write_text(TINY.replace("hello", "hi"))
     new_text = run_book(root, "--no-html")
