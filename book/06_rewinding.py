@@ -10,7 +10,7 @@
 #     language: python
 #     name: lthkit
 #   lthkit:
-#     budget: {smoke: 90, quick: 200}
+#     budget: {smoke: 90, quick: 230}
 # ---
 
 # %% [markdown]

@@ -89,3 +89,14 @@ def test_every_book_chapter_has_profile_parameter_and_calls_setup():
         assert not defined, f"{name} defines {defined}: that logic belongs in lthkit"
         budget = nb.metadata.get("lthkit", {}).get("budget", {})
         assert {"smoke", "quick"} <= set(budget), f"{name}: no time budget for smoke and quick"
+
+
+def test_the_quick_budgets_leave_room_for_the_venv_in_20_minutes():
+    # The whole quick book builds from nothing in 20 minutes on a 2-core CPU, the venv (about
+    # a minute) and the HTML included: the chapters' own budgets may take 18.5 of them.
+    total = 0
+    for name in build.toc_chapters(build.LTHKIT.parent):
+        nb = jupytext.reads((build.LTHKIT.parent / "book" / f"{name}.py").read_text(),
+                            fmt="py:percent")
+        total += nb.metadata["lthkit"]["budget"]["quick"]
+    assert total <= 18.5 * 60, f"the quick budgets add up to {total} s"
