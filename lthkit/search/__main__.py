@@ -7,7 +7,7 @@ results are then committed under results/:
     python -m lthkit.search.plan --run        # every stored run of the book, in order
     # two processes sharing one run (each takes the rounds the other is not training; a
     # round is never trained twice); worth it where cores are really free: on the book's
-    # 2-core machine two processes trained 1.6x slower in all than one
+    # 2-core machine two processes train no faster in all than one (bench_processes.py)
     python -m lthkit.search lenet_300_100 --profile full --only-replicate 0 &
     python -m lthkit.search lenet_300_100 --profile full --only-replicate 1 --only-replicate 2
 

@@ -8,8 +8,10 @@ entry is resumable: running the plan again skips what is stored and trains what 
     python -m lthkit.search.plan --run          # train the whole queue, in order
     python -m lthkit.search.plan --run --only text_cnn/imdb end2end
 
-Run it once per machine: one process at a time trains fastest on a small CPU (two
-processes on this book's 2-core machine were 1.6x slower in all than one). On a GPU the
+Run it once per machine: one process at a time trains fastest on a small CPU. On this
+book's 2-core machine two processes train no more steps per second in all than one
+(`benchmarks/bench_processes.py`: 0.99x for the text CNN, 1.06x for Lenet), and two IMDb
+searches side by side finished their rounds 1.6x slower in all than one alone. On a GPU the
 same command trains the same runs; commit `results/` afterwards.
 
 The chapters read these runs through `search.stored(...)`; the rewinding chapter takes its
