@@ -167,7 +167,7 @@ def show_stored(target, profile, show=True, **ledger_kwargs):
     run = search.stored(search.target(target, "full"))
     if run is None:
         display(Markdown(f"No stored full-profile run of `{target}` yet "
-                         f"(`python -m lthkit.search` with `--profile full` makes one)."))
+                         f"(`python -m lthkit.search {target} --profile full` makes one)."))
         return None
     display(run)
     display(label(plots.paper_views(run.table, run.source), "full", run.folder.name))

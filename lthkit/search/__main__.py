@@ -27,7 +27,7 @@ def parser():
     from lthkit.search.defaults import DEFAULTS
     from lthkit.search.runs import TARGETS
     p = OneLineParser(prog="python -m lthkit.search", description=__doc__,
-                formatter_class=argparse.RawDescriptionHelpFormatter)
+                      formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("model", choices=sorted(DEFAULTS) + sorted(t for t in TARGETS if "/" in t),
                    metavar="MODEL_OR_TARGET",
                    help="a model (%(choices)s), or a target of the claims ledger such as "

@@ -47,6 +47,18 @@ class Entry:
         from lthkit.search.runs import target
         return target(self.target, "full", **self.knobs)
 
+    def analysis_paths(self, store, exp=None):
+        """The files of this entry's analyses in `store` (stored once they exist)."""
+        from lthkit.search.earlybird import early_bird_path
+        from lthkit.search.stability import stability_path
+        exp = exp or self.experiment()
+        paths = [stability_path(store, exp, rep, r, POINTS)
+                 for r in self.instability_rounds for rep in self.instability_replicates]
+        if self.early_bird_level is not None:
+            paths += [early_bird_path(store, exp, rep, self.early_bird_level)
+                      for rep in range(exp.search.replicates)]
+        return paths
+
 
 def entries():
     """Every stored run of the book, in the order to train them (the ones other runs and
@@ -96,8 +108,6 @@ def status(store=None):
     import pandas as pd
 
     from lthkit.profiles import results_store
-    from lthkit.search.earlybird import early_bird_path
-    from lthkit.search.stability import stability_path
     store = store or results_store("full")
     rows = []
     for e in entries():
@@ -105,11 +115,7 @@ def status(store=None):
         branches = ("main",) + tuple(exp.search.controls)
         wanted = sum(len(store.branch_rounds(exp, b)) for b in branches)
         missing = len(store.missing(exp))
-        analyses = [stability_path(store, exp, rep, r, POINTS)
-                    for r in e.instability_rounds for rep in e.instability_replicates]
-        if e.early_bird_level is not None:
-            analyses += [early_bird_path(store, exp, rep, e.early_bird_level)
-                         for rep in range(exp.search.replicates)]
+        analyses = e.analysis_paths(store, exp)
         rows.append({"run": e.name, "folder": store.experiment_dir(exp).name,
                      "rounds": f"{wanted - missing} / {wanted}",
                      "analyses": (f"{sum(p.exists() for p in analyses)} / {len(analyses)}"
@@ -131,17 +137,19 @@ def run(names=None, store=None, quiet=False):
     for name in names or ():
         if name not in known:
             raise bad_param("only", name, "the name of a stored run: " + ", ".join(known))
-    data_cache = {}
+    data, data_key = None, None  # one dataset in memory at a time, reused by its neighbours
     for e in plan:
         if names and e.name not in names:
             continue
         exp = e.experiment()
-        print(f"== {e.name}: {store.experiment_dir(exp).name}", flush=True)
-        key = repr(exp.to_dict()["data"])
-        if key not in data_cache:
-            data_cache.clear()  # one dataset in memory at a time
-            data_cache[key] = dataset_for(exp)
-        data = data_cache[key]
+        left = (len(store.missing(exp)),
+                sum(not p.exists() for p in e.analysis_paths(store, exp)))
+        print(f"== {e.name}: {store.experiment_dir(exp).name}, {left[0]} rounds and "
+              f"{left[1]} analyses to go", flush=True)
+        if left == (0, 0):
+            continue
+        if exp.to_dict()["data"] != data_key:
+            data, data_key = dataset_for(exp), exp.to_dict()["data"]
         TicketSearch(exp, store, data=data, quiet=quiet).run()
         if e.instability_rounds:
             instability_table({e.name: exp}, store, rounds=e.instability_rounds,

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lthkit._errors import bad_param
-from lthkit.search.defaults import PAPER_NOTES, default_experiment
+from lthkit.search.defaults import DATASET_NOTES, PAPER_NOTES, default_experiment
 from lthkit.search.presets import experiment
 
 # name -> (model, dataset, knobs): the experiments the claims ledger compares with
@@ -176,8 +176,7 @@ def diff_card(exp, data_info=None):
         a, b = paper.get(key, "(default)"), ours.get(key, "(default)")
         if a != b:
             rows.append({"setting": key, "paper": _show(key, a), "this run": _show(key, b)})
-    for note in (PAPER_NOTES.get(exp.model.name, []) +
-                 PAPER_NOTES.get(f"{exp.model.name}/{exp.data.name}", [])):
+    for note in PAPER_NOTES.get(exp.model.name, []) + DATASET_NOTES.get(exp.data.name, []):
         rows.append({"setting": "note", "paper": "", "this run": note})
     if data_info:
         if data_info.get("resplit"):

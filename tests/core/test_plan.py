@@ -96,3 +96,28 @@ def test_a_diff_card_lists_what_departs_from_the_paper_and_only_its_datasets_not
     assert "AG News is a seeded re-split" in ag_notes and "25,000 / 25,000" not in ag_notes
     assert "RE-SPLIT: 7,600 rows re-split" in ag_notes
     assert "search.rounds" not in set(diff_card(target("lenet_300_100", "full"))["setting"])
+
+
+class TinyEntry(plan.Entry):
+    def experiment(self):
+        from conftest import tiny_experiment
+        return tiny_experiment(rounds=1, controls=("reinit",))
+
+
+def test_the_queue_trains_what_is_missing_then_nothing(tmp_path, monkeypatch, capsys):
+    entry = TinyEntry("tiny", "lenet_300_100", instability_rounds=(0,),
+                      instability_replicates=(0,))
+    monkeypatch.setattr(plan, "entries", lambda: [entry])
+    store = ResultStore(tmp_path)
+    plan.run(store=store, quiet=True)
+    assert "3 rounds and 1 analyses to go" in capsys.readouterr().out
+    assert store.complete(entry.experiment())
+    assert all(p.exists() for p in entry.analysis_paths(store))
+    import lthkit.search.ticket as ticket
+
+    def no_data(exp):
+        raise AssertionError("a finished entry loaded its data")
+    monkeypatch.setattr(ticket, "dataset_for", no_data)
+    plan.run(store=store, quiet=True)
+    assert "0 rounds and 0 analyses to go" in capsys.readouterr().out
+    assert plan.status(store).iloc[0]["rounds"] == "3 / 3"
