@@ -159,8 +159,8 @@ if run_ag_news:
 # replicates (about half a point). Between 41 % and 11 % of the weights the ticket is ahead
 # of its random reinitialization by 0.3 to 1 point; at 8.6 % the two are even, and below
 # 7 % the reinitialization is ahead (by almost two points at 2.8 %); random pruning falls
-# away below about 13 %. So the mask carries most of what survives pruning, and the initial values
-# help only at moderate sparsity. A likely reason, not tested here: with about 4,000
+# away below about 13 %. So the mask carries most of what survives pruning, and the initial
+# values help only at moderate sparsity. A likely reason, not tested here: with about 4,000
 # training rows most of the 17,744 words are seen a handful of times, their embedding rows
 # barely move from their initial values, and the mask mostly records *which words occur
 # often*, which a new initialization keeps as well as the original does. [TXT], with 30
