@@ -98,8 +98,7 @@ sweep = search.variants(lenet, store, max_round=cfg.sweep_rounds)
 sweep = sweep[sweep["branch"] != "random"]
 display(book.label(plots.by_sparsity(sweep, source=source,
                                      title="Lenet: tickets by rewind point")))
-display(analysis.level_table(sweep[sweep["branch"] == "main"].assign(
-    branch=sweep["variant"]), scale=100).tail(4))
+display(analysis.level_table(sweep[sweep["branch"] == "main"], by="variant").tail(4))
 
 # %% [markdown]
 # ### Is Lenet stable, and from when?

@@ -55,12 +55,16 @@ def level_means(table, metric=ACC, branch="main", variant=None):
     return g.reset_index()
 
 
-def level_table(table, metric=ACC, scale=100.0):
-    """Mean `metric` per level (rows) and branch (columns), with % of weights remaining."""
+def level_table(table, metric=ACC, scale=100.0, by="branch"):
+    """Mean `metric` per level (rows) and branch (columns), with % of weights remaining.
+
+    `by="variant"` makes one column per variant instead (of a variants table, e.g. one
+    branch of a rewind sweep); every column of a level has the same sparsity."""
     s = with_dense_level(table)
-    g = s.groupby(["round", "branch"])[metric].mean().unstack("branch") * scale
-    g = g.rename(columns=BRANCH_NAMES)
-    pct = s[s["branch"] == "main"].groupby("round")["percent_remaining"].mean()
+    g = s.groupby(["round", by])[metric].mean().unstack(by) * scale
+    if by == "branch":
+        g = g.rename(columns=BRANCH_NAMES)
+    pct = s.groupby("round")["percent_remaining"].mean()
     g.insert(0, "% remaining", pct)
     return g.round(2)
 

@@ -38,6 +38,18 @@ def test_dense_and_level_means():
     assert list(levels["mean"].round(4)) == [0.91, 0.91, 0.89, 0.85]
 
 
+def test_level_table_by_branch_and_by_variant():
+    t = analysis.level_table(BOTH)
+    assert list(t.columns) == ["% remaining", "winning ticket", "random reinit"]
+    assert t.loc[2, "% remaining"] == 64 and t.loc[2, "random reinit"] == 89.0
+    assert t.loc[0, "random reinit"] == t.loc[0, "winning ticket"] == 91.0  # the dense level
+    late = MAIN.assign(early_stop_test_accuracy=MAIN["early_stop_test_accuracy"] + 0.01)
+    sweep = pd.concat([MAIN.assign(variant="k = 0"), late.assign(variant="k = 1ep")])
+    v = analysis.level_table(sweep, by="variant")
+    assert list(v.columns) == ["% remaining", "k = 0", "k = 1ep"]
+    assert v.loc[3, "% remaining"] == 51.2 and v.loc[3, "k = 1ep"] == 91.5
+
+
 def test_at_level_picks_the_nearest_on_a_log_scale():
     assert analysis.at_level(MAIN, 55)["percent_remaining"] == 51.2
     assert analysis.at_level(MAIN, 70)["percent_remaining"] == 64  # log(70/64) < log(80/70)
