@@ -89,19 +89,19 @@ analysis.prunability({v: lenet[lenet["variant"] == v] for v in ("iterative", "on
 # chapter's; the one-shot run shares its dense network.
 
 # %%
-stored_it = search.stored(search.target("lenet_300_100", "full")) if show_stored_full else None
-stored_one = search.stored(search.target("lenet_300_100/oneshot", "full")) \
-    if show_stored_full else None
-if stored_one is not None and not full:
+stored_both = search.stored_variants(
+    {"iterative": search.target("lenet_300_100", "full"),
+     "one-shot": search.target("lenet_300_100/oneshot", "full")}) if show_stored_full else None
+use_stored = stored_both is not None and not full
+if use_stored:
+    stored_one, both = stored_both.runs["one-shot"], stored_both.table
     display(stored_one)
-    both = search.variants({"iterative": stored_it.exp, "one-shot": stored_one.exp},
-                           stored_one.store)
     display(book.label(plots.by_sparsity(both[both["branch"].isin(["main", "reinit"])],
-                                         source=stored_one.source,
+                                         source=stored_both.source,
                                          title="Lenet, full profile: iterative and one-shot"),
                        "full", stored_one.folder.name))
     book.show_ledger(claims.ledger(both, claims.select("lenet_300_100/oneshot"),
-                                   variant="one-shot", results=stored_one.source))
+                                   variant="one-shot", results=stored_both.source))
     display(analysis.prunability({v: both[both["variant"] == v]
                                   for v in ("iterative", "one-shot")}, source="full profile"))
 else:
@@ -116,8 +116,8 @@ else:
 # the horizontal axis.
 
 # %%
-cost_table = both if (stored_one is not None and not full) else lenet
-cost_source = stored_one.source if (stored_one is not None and not full) else source
+cost_table = both if use_stored else lenet
+cost_source = stored_both.source if use_stored else source
 costed = analysis.with_cost(cost_table[cost_table["branch"] == "main"],
                             {"iterative": "iterative", "one-shot": "oneshot"})
 display(book.label(plots.accuracy_vs_cost(costed, source=cost_source),
@@ -135,8 +135,8 @@ display(book.label(plots.accuracy_vs_cost(costed, source=cost_source),
 # both procedures trained.
 
 # %%
-mask_store, it_exp, one_exp = ((stored_one.store, stored_it.exp, stored_one.exp)
-                               if (stored_one is not None and not full)
+mask_store, it_exp, one_exp = ((stored_both.store, stored_both.exps["iterative"],
+                                stored_both.exps["one-shot"]) if use_stored
                                else (store, lenet_it, lenet_one))
 levels = one_exp.search.levels or range(1, one_exp.search.rounds + 1)
 distances = analysis.mask_distances(mask_store, it_exp, one_exp, rounds=levels)

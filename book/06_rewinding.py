@@ -117,22 +117,18 @@ display(book.label(plots.interpolation(paths[paths["round"] == cfg.sweep_rounds]
 
 # %%
 if show_full:
-    full_lenet = search.rewind_sweep("lenet_300_100", "full", PRESETS["full"]["lenet_rewinds"],
-                                     PRESETS["full"]["sweep_rounds"])
-    stored = {k: search.stored(e) for k, e in full_lenet.items()}
-    stored = {k: v for k, v in stored.items() if v is not None}
-    if len(stored) > 1:
-        full_sweep = search.variants({k: v.exp for k, v in stored.items()}, full_store,
-                                     max_round=PRESETS["full"]["sweep_rounds"])
-        full_sweep = full_sweep[full_sweep["branch"] != "random"]
-        label = "full profile, " + ", ".join(v.folder.name for v in stored.values())
-        display(book.label(plots.by_sparsity(full_sweep, source=label,
+    full_sweep = search.stored_variants(
+        search.rewind_sweep("lenet_300_100", "full", plan.LENET_REWINDS, plan.LENET_SWEEP_ROUNDS),
+        max_round=plan.LENET_SWEEP_ROUNDS)
+    if full_sweep is not None:
+        label = full_sweep.source
+        display(book.label(plots.by_sparsity(full_sweep.table[full_sweep.table["branch"] !=
+                                                              "random"], source=label,
                                              title="Lenet, full profile: rewind points"),
                            "full", label))
         ftable, fpaths = stability.instability_table(
-            {k: v.exp for k, v in stored.items()}, full_store,
-            rounds=plan.LENET_INSTABILITY_ROUNDS, replicates=(0, 1, 2), points=plan.POINTS,
-            compute=False)
+            full_sweep.exps, full_store, rounds=plan.LENET_INSTABILITY_ROUNDS,
+            replicates=(0, 1, 2), points=plan.POINTS, compute=False)
         if not ftable.empty:
             display(book.label(plots.barriers(ftable, label), "full", label))
     else:
@@ -177,20 +173,18 @@ if run_text:
                                                  replicates=reps[:1], points=cfg.points)
     display(book.label(plots.barriers(ttable, source)))
     if show_full:
-        full_rewinds = search.rewind_sweep("text_cnn/imdb", "full", PRESETS["full"]["text_rewinds"])
-        stored_text = {k: search.stored(e) for k, e in full_rewinds.items()}
-        stored_text = {k: v for k, v in stored_text.items() if v is not None}
-        if len(stored_text) > 1:
-            full_text = search.variants({k: v.exp for k, v in stored_text.items()}, full_store)
+        stored_text = search.stored_variants(
+            search.rewind_sweep("text_cnn/imdb", "full", plan.TEXT_REWINDS))
+        if stored_text is not None:
+            full_text, label = stored_text.table, stored_text.source
             full_text = full_text[full_text["branch"] != "random"]
-            label = "full profile, " + ", ".join(v.folder.name for v in stored_text.values())
             display(book.label(plots.by_sparsity(full_text, source=label,
                                                  title="Text CNN, full profile: rewind points"),
                                "full", label))
             book.show_ledger(claims.ledger(full_text, claims.select("text_cnn/imdb/late"),
                                            variant="k = 1ep", results=label))
-            ft, _ = stability.instability_table({k: v.exp for k, v in stored_text.items()},
-                                                full_store, rounds=plan.TEXT_INSTABILITY_ROUNDS,
+            ft, _ = stability.instability_table(stored_text.exps, full_store,
+                                                rounds=plan.TEXT_INSTABILITY_ROUNDS,
                                                 replicates=(0,), points=plan.POINTS,
                                                 compute=False)
             if not ft.empty:
@@ -229,20 +223,16 @@ display(analysis.mask_distances(store, early["trained"], early[f"after {cfg.earl
 
 # %%
 if show_full:
-    stored_early = {"trained": search.stored(search.target("lenet_300_100", "full")),
-                    **{f"after {n} epochs": search.stored(search.target(
-                        "lenet_300_100", "full", rounds=plan.EARLY_ROUNDS, controls=(),
-                        mask_after=f"{n}ep"))
-                       for n in PRESETS["full"]["early_epochs"]}}
-    stored_early = {k: v for k, v in stored_early.items() if v is not None}
-    if len(stored_early) > 1:
-        full_early = search.variants({k: v.exp for k, v in stored_early.items()}, full_store,
-                                     max_round=PRESETS["full"]["early_rounds"])
-        full_early = full_early[full_early["branch"] == "main"]
-        label = "full profile, 3 replicates"
-        display(book.label(plots.by_sparsity(full_early, source=label,
+    stored_early = search.stored_variants(
+        {"trained": search.target("lenet_300_100", "full"),
+         **{f"after {n} epochs": search.target("lenet_300_100", "full", rounds=plan.EARLY_ROUNDS,
+                                               controls=(), mask_after=f"{n}ep")
+            for n in plan.EARLY_EPOCHS}}, max_round=plan.EARLY_ROUNDS)
+    if stored_early is not None:
+        full_early = stored_early.table[stored_early.table["branch"] == "main"]
+        display(book.label(plots.by_sparsity(full_early, source=stored_early.source,
                                              title="Lenet, full profile: early masks"),
-                           "full", label))
+                           "full", stored_early.source))
     else:
         display(Markdown("No stored full-profile early tickets yet."))
 

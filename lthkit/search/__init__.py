@@ -5,8 +5,8 @@ from lthkit.search.defaults import DEFAULTS, PAPER_NOTES, default_experiment
 from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneHParams,
                                    SearchHParams, TrainHParams)
 from lthkit.search.presets import KNOBS, PRESETS, experiment
-from lthkit.search.runs import (TARGETS, StoredRun, diff_card, rewind_sweep, stored, target,
-                               variants)
+from lthkit.search.runs import (TARGETS, StoredRun, StoredVariants, diff_card, rewind_sweep,
+                               stored, stored_variants, target, variants)
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
                                   run_search)
 from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
@@ -14,7 +14,8 @@ from lthkit.search import earlybird, stability  # noqa: E402  (modules: search.s
 
 __all__ = ["CONTROLS", "DEFAULTS", "KNOBS", "PAPER_NOTES", "PRESETS", "TARGETS",
            "BatchStream", "BucketStream", "DataHParams", "Experiment", "Level", "ModelHParams",
-           "PruneHParams", "SearchHParams", "StoredRun", "TicketSearch", "TrainHParams",
+           "PruneHParams", "SearchHParams", "StoredRun", "StoredVariants", "TicketSearch",
+           "TrainHParams",
            "Trainer", "dataset_for", "default_experiment", "diff_card", "experiment",
            "initial_weights", "model_for", "register_control", "rewind_sweep", "run_search",
-           "stored", "target", "train_ticket", "variants"]
+           "stored", "stored_variants", "target", "train_ticket", "variants"]

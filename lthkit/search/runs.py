@@ -195,6 +195,45 @@ def _show(key, value):
     return str(value)
 
 
+@dataclass
+class StoredVariants:
+    """Several committed runs as one variants table (read only, like `stored`)."""
+    runs: dict
+    table: pd.DataFrame
+
+    @property
+    def exps(self):
+        return {name: run.exp for name, run in self.runs.items()}
+
+    @property
+    def store(self):
+        return next(iter(self.runs.values())).store
+
+    @property
+    def source(self):
+        """The label charts carry: the profile and every run's folder (and which are still
+        in progress)."""
+        return "full profile, " + ", ".join(
+            run.folder.name + ("" if run.complete else " (in progress)")
+            for run in self.runs.values())
+
+
+def stored_variants(experiments, store=None, minimum=2, max_round=None):
+    """The committed runs among `{variant name: Experiment}` as one table with a `variant`
+    column, like `variants` but without training anything: a book build never trains a
+    full-profile round, even where a stored run is still in progress. None if fewer than
+    `minimum` of them are stored. `max_round` keeps the rounds up to it only."""
+    runs = {name: stored(exp, store) for name, exp in experiments.items()}
+    runs = {name: run for name, run in runs.items() if run is not None}
+    if len(runs) < minimum:
+        return None
+    tables = [run.table.assign(variant=name) for name, run in runs.items()]
+    table = pd.concat(tables, ignore_index=True)
+    if max_round is not None:
+        table = table[table["round"] <= max_round].reset_index(drop=True)
+    return StoredVariants(runs, table)
+
+
 def stored(exp, store=None):
     """The committed run of `exp` (default store: `results/`), or None if nothing is stored.
 

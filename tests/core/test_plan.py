@@ -121,3 +121,23 @@ def test_the_queue_trains_what_is_missing_then_nothing(tmp_path, monkeypatch, ca
     plan.run(store=store, quiet=True)
     assert "0 rounds and 0 analyses to go" in capsys.readouterr().out
     assert plan.status(store).iloc[0]["rounds"] == "3 / 3"
+
+
+def test_stored_variants_read_what_is_stored_and_never_train(tmp_path, tiny_data, monkeypatch):
+    from conftest import tiny_experiment
+    from lthkit.search import Trainer, TicketSearch, stored_variants
+    store = ResultStore(tmp_path)
+    a = tiny_experiment(rounds=2)
+    b = tiny_experiment(rounds=2, rewind="20it")
+    TicketSearch(a, store, data=tiny_data, quiet=True).run()
+    assert stored_variants({"k = 0": a, "k = 20it": b}, store) is None  # b: nothing stored
+    TicketSearch(b.replace(search={"rounds": 1}), store, data=tiny_data, quiet=True).run()
+
+    def no_training(*args, **kwargs):
+        raise AssertionError("reading stored runs trained a round")
+    monkeypatch.setattr(Trainer, "train", no_training)
+    both = stored_variants({"k = 0": a, "k = 20it": b}, store, max_round=1)
+    assert set(both.table["variant"]) == {"k = 0", "k = 20it"}
+    assert both.table["round"].max() == 1
+    assert both.runs["k = 0"].complete and not both.runs["k = 20it"].complete
+    assert "(in progress)" in both.source and set(both.exps) == {"k = 0", "k = 20it"}
