@@ -44,6 +44,8 @@ eb_window = 5  # masks compared by the early-bird detector ([YOU20]: 5)
 eb_threshold = 0.1  # largest Hamming distance for a detection ([YOU20]: 0.1)
 side_rounds = None  # rounds of the Conv-6 and text sweeps outside the full profile (None: quick 2)
 side_replicates = None  # replicates of the Conv-6 and text sweeps (None: quick 1, full the runs')
+text_early_bird = None  # train the text CNN's early birds (None: smoke and full yes, quick no)
+text_eb_level = None  # their one-shot level (None: smoke 1, full 6, [TXT]'s 73.8 % sparsity)
 show_stored_full = True  # also show the full-profile runs stored under results/
 
 # %%
@@ -60,22 +62,27 @@ from lthkit.search import earlybird, plan, stability
 PRESETS = {
     "smoke": dict(lenet_rewinds=["0it", "10it"], sweep_rounds=1, text_rewinds=["0it", "5it"],
                   early_epochs=[0, 1], early_rounds=1, eb_level=1, replicates=1, points=5,
-                  side_rounds=1, side_replicates=1),
+                  side_rounds=1, side_replicates=1, text_early_bird=True, text_eb_level=1),
     # sized to the chapter's budget: a 2-core CPU builds the whole quick book in 20 minutes
     "quick": dict(lenet_rewinds=["0it", "50it", "1ep"], sweep_rounds=4,
                   text_rewinds=["0it", "1ep"], early_epochs=[0, 2], early_rounds=4,
-                  eb_level=4, replicates=2, points=11, side_rounds=2, side_replicates=1),
+                  eb_level=4, replicates=2, points=11, side_rounds=2, side_replicates=1,
+                  # 2 epochs a round give 2 masks, too few for a window of 5: the stored
+                  # full run (10 epochs) shows the text CNN's early birds
+                  text_early_bird=False, text_eb_level=None),
     # the stored runs' settings (lthkit.search.plan, which trains them)
     "full": dict(lenet_rewinds=list(plan.LENET_REWINDS), sweep_rounds=plan.LENET_SWEEP_ROUNDS,
                  text_rewinds=list(plan.TEXT_REWINDS), early_epochs=list(plan.EARLY_EPOCHS),
                  early_rounds=plan.EARLY_ROUNDS, eb_level=plan.EARLY_BIRD_LEVEL, replicates=3,
-                 points=plan.POINTS, side_rounds=None, side_replicates=None),
+                 points=plan.POINTS, side_rounds=None, side_replicates=None,
+                 text_early_bird=True, text_eb_level=plan.TEXT_EARLY_BIRD_LEVEL),
 }
 cfg = book.settings(profile, PRESETS, lenet_rewinds=lenet_rewinds, sweep_rounds=sweep_rounds,
                     text_rewinds=text_rewinds, early_epochs=early_epochs,
                     early_rounds=early_rounds, eb_level=eb_level, replicates=replicates,
                     points=points, eb_window=eb_window, eb_threshold=eb_threshold,
-                    side_rounds=side_rounds, side_replicates=side_replicates)
+                    side_rounds=side_rounds, side_replicates=side_replicates,
+                    text_early_bird=text_early_bird, text_eb_level=text_eb_level)
 display(cfg)
 store, full_store = results_store(profile), results_store("full")
 source = f"{profile} profile"
@@ -264,6 +271,37 @@ if show_full:
         label = f"full profile, {full_store.experiment_dir(full_eb).name}"
         display(book.label(plots.mask_convergence(fe_runs, 5, 0.1, label), "full", label))
         display(fe_table)
+
+# %% [markdown]
+# ### Early birds in the text CNN
+#
+# The same detector on Kim's CNN on IMDb, whose dense network trains for 10 epochs, with the
+# masks cut in one shot to 6 rounds of 20 % (73.8 % sparsity, one of [TXT]'s week-11
+# levels). Its epochs are few and long, so the window of 5 masks can close at epoch 6 at
+# the earliest: is the text CNN's mask settled by then?
+
+# %%
+if cfg.text_early_bird:
+    teb_exp = search.target("text_cnn/imdb", profile, seed=seed, replicates=cfg.side_replicates)
+    teb_table, teb_runs = earlybird.report(teb_exp, store, cfg.text_eb_level,
+                                           replicates=range(teb_exp.search.replicates),
+                                           window=cfg.eb_window, threshold=cfg.eb_threshold)
+    display(book.label(plots.mask_convergence(teb_runs, cfg.eb_window, cfg.eb_threshold,
+                                              source)))
+    display(teb_table)
+if show_full:
+    full_teb = search.target("text_cnn/imdb", "full")
+    ft_table, ft_runs = earlybird.report(full_teb, full_store, plan.TEXT_EARLY_BIRD_LEVEL,
+                                         replicates=range(full_teb.search.replicates),
+                                         compute=False)
+    if ft_runs:
+        label = f"full profile, {full_store.experiment_dir(full_teb).name}"
+        display(book.label(plots.mask_convergence(ft_runs, 5, 0.1, label), "full", label))
+        display(ft_table)
+    else:
+        display(Markdown("No stored full-profile early birds of the text CNN yet "
+                         "(`python -m lthkit.search.plan --run --only "
+                         "'text_cnn/imdb early birds'`)."))
 
 # %% [markdown]
 # ## Where we differ, and why

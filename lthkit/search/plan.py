@@ -28,6 +28,7 @@ TEXT_INSTABILITY_ROUNDS = (0, 6)
 EARLY_EPOCHS = (0, 1, 2, 3, 5, 8, 15)
 EARLY_ROUNDS = 10
 EARLY_BIRD_LEVEL = 10
+TEXT_EARLY_BIRD_LEVEL = 6  # 73.8 % sparsity, one of [TXT]'s week-11 levels
 POINTS = 25
 
 
@@ -90,6 +91,8 @@ def entries():
         out.append(Entry(f"lenet_300_100 masks after {n} epochs", "lenet_300_100",
                          {"rounds": EARLY_ROUNDS, "controls": (), "mask_after": f"{n}ep"},
                          chapters="06"))
+    out.append(Entry("text_cnn/imdb early birds", "text_cnn/imdb", chapters="06",
+                     early_bird_level=TEXT_EARLY_BIRD_LEVEL))
     text_stability = dict(instability_rounds=TEXT_INSTABILITY_ROUNDS,
                           instability_replicates=(0,))
     for k in TEXT_REWINDS:
