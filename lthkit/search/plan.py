@@ -4,7 +4,7 @@ The long runs are where the book's numbers come from, and on a CPU they take day
 are trained one at a time, in this order, and committed round by round (`results/`). Each
 entry is resumable: running the plan again skips what is stored and trains what is not.
 
-    python -m lthkit.search.plan                # what is stored, what is left, per entry
+    python -m lthkit.search.plan                # what is stored, what is left (and its hours)
     python -m lthkit.search.plan --run          # train the whole queue, in order
     python -m lthkit.search.plan --run --only text_cnn/imdb end2end
 
@@ -106,25 +106,84 @@ def entries():
     return out
 
 
+# What an analysis costs, in rounds of its experiment: instability trains two copies of a
+# round from the rewind point; an early bird replays the dense round, then trains the
+# early-bird and the one-shot ticket of its level.
+ROUNDS_PER_ANALYSIS = {"instability": 2, "early bird": 3}
+
+
+def cost_key(exp):
+    """What one round's training time depends on: the model, the data and the schedule
+    (not the pruning, the rewind point or the branch: masked layers compute densely)."""
+    import json
+    d = exp.to_dict()
+    return json.dumps([d["model"], d["data"], d["train"]], sort_keys=True, default=str)
+
+
+def seconds_per_round(store, exps):
+    """Seconds per round for each cost key among `exps`: the lower quartile of the
+    `train_seconds` of the stored rounds of every experiment with that model, data and
+    schedule (a dense round shared by several counted once). A quartile, not the mean: a
+    round that shared the machine with other work ran longer, never shorter, so the quicker
+    rounds say what one process alone takes. Keys with no stored round have no entry."""
+    import numpy as np
+    pooled = {}
+    for exp in exps:
+        table = store.table(exp)
+        if table.empty or "train_seconds" not in table:
+            continue
+        for r in table.itertuples():
+            where = (str(store.dense_replicate_dir(exp, r.replicate)) if r.round == 0 else
+                     (r.experiment, r.replicate, r.branch, r.round))
+            pooled.setdefault(cost_key(exp), {})[where] = r.train_seconds
+    return {k: float(np.percentile(list(v.values()), 25)) for k, v in pooled.items()}
+
+
 def status(store=None):
-    """One row per entry: rounds stored and wanted, analyses stored and wanted."""
+    """One row per entry: rounds stored and wanted, analyses stored and wanted, and an
+    estimate of the hours left on this machine: the rounds and analyses still to train (an
+    entry that shares its search with one above counts its analyses only) at the pace of
+    `seconds_per_round`; empty where no round of the same model, data and schedule is
+    stored yet."""
     import pandas as pd
 
     from lthkit.profiles import results_store
     store = store or results_store("full")
-    rows = []
-    for e in entries():
-        exp = e.experiment()
+    from lthkit.store import experiment_hash
+    plan = [(e, e.experiment()) for e in entries()]
+    speed = seconds_per_round(store, [exp for _, exp in plan])
+    rows, counted = [], set()
+    for e, exp in plan:
         branches = ("main",) + tuple(exp.search.controls)
         wanted = sum(len(store.branch_rounds(exp, b)) for b in branches)
         missing = len(store.missing(exp))
         analyses = e.analysis_paths(store, exp)
+        kind = "early bird" if e.early_bird_level is not None else "instability"
+        # rounds shared with an entry above (its analyses follow the same search) count there
+        first = experiment_hash(exp) not in counted
+        counted.add(experiment_hash(exp))
+        left = (missing if first else 0) + \
+            ROUNDS_PER_ANALYSIS[kind] * sum(not p.exists() for p in analyses)
+        seconds = speed.get(cost_key(exp))
         rows.append({"run": e.name, "folder": store.experiment_dir(exp).name,
                      "rounds": f"{wanted - missing} / {wanted}",
                      "analyses": (f"{sum(p.exists() for p in analyses)} / {len(analyses)}"
                                   if analyses else ""),
+                     "hours left (est.)": (round(left * seconds / 3600, 1)
+                                           if seconds is not None else None),
                      "chapters": e.chapters})
     return pd.DataFrame(rows)
+
+
+def summary(table):
+    """One line under the status table: the hours left in all, and what has no estimate."""
+    hours = table["hours left (est.)"]
+    unknown = table.loc[hours.isna(), "run"].tolist()
+    line = f"about {hours.sum():.0f} hours left on this machine, one process at a time"
+    if unknown:
+        line += (f", plus {len(unknown)} runs with no stored round of their model, data and "
+                 f"schedule to time them by ({', '.join(unknown)})")
+    return line
 
 
 def run(names=None, store=None, quiet=False):
@@ -179,7 +238,9 @@ def main(argv=None):
     try:
         if args.run:
             run(args.only, store, quiet=args.quiet)
-        print(status(store).to_string(index=False))
+        table = status(store)
+        print(table.to_string(index=False, na_rep=""))
+        print(summary(table))
     except LthkitError as err:
         print(f"python -m lthkit.search.plan: {err}", file=sys.stderr)
         return 2

@@ -141,3 +141,45 @@ def test_stored_variants_read_what_is_stored_and_never_train(tmp_path, tiny_data
     assert both.table["round"].max() == 1
     assert both.runs["k = 0"].complete and not both.runs["k = 20it"].complete
     assert "(in progress)" in both.source and set(both.exps) == {"k = 0", "k = 20it"}
+
+
+def test_the_status_estimates_the_hours_left_from_the_stored_rounds(tmp_path, tiny_data,
+                                                                    monkeypatch):
+    import numpy as np
+    from conftest import tiny_experiment
+    from lthkit.search import TicketSearch
+    store = ResultStore(tmp_path)
+    a = tiny_experiment(rounds=1, controls=("reinit",))
+    b = tiny_experiment(rounds=2, rewind="20it", controls=())  # shares a's dense round
+    TicketSearch(a, store, data=tiny_data, quiet=True).run()
+    TicketSearch(b.replace(search={"rounds": 1}), store, data=tiny_data, quiet=True).run()
+    # the pace: the lower quartile of every stored round, the shared dense round once
+    seconds = [*store.table(a)["train_seconds"],
+               *store.table(b).query("round > 0")["train_seconds"]]
+    assert len(seconds) == 3 + 1  # a: dense, main and reinit round 1; b: its round 1
+    pace = plan.seconds_per_round(store, [a, b])
+    assert pace == {plan.cost_key(a): pytest.approx(np.percentile(seconds, 25))}
+    assert plan.cost_key(a) == plan.cost_key(b) != plan.cost_key(a.replace(
+        train={"training": "3ep"}))
+
+    class A(plan.Entry):
+        def experiment(self):
+            return a.replace(search={"rounds": 2})
+
+    class B(plan.Entry):
+        def experiment(self):
+            return b
+    entries = [B("b", "lenet_300_100"), A("a", "lenet_300_100"),
+               A("a, instability", "lenet_300_100", instability_rounds=(0,),
+                 instability_replicates=(0,))]
+    monkeypatch.setattr(plan, "entries", lambda: entries)
+    monkeypatch.setattr(plan, "seconds_per_round", lambda store, exps: {plan.cost_key(a): 3600})
+    table = plan.status(store).set_index("run")
+    # b: its round 2; a: round 2 of main and reinit; a's instability: 1 analysis of 2 rounds,
+    # the search's rounds counted once (under "a")
+    assert table["hours left (est.)"].to_dict() == {"b": 1.0, "a": 2.0, "a, instability": 2.0}
+    assert plan.summary(table.reset_index()).startswith("about 5 hours left")
+    monkeypatch.setattr(plan, "seconds_per_round", lambda store, exps: {})
+    table = plan.status(store)
+    assert table["hours left (est.)"].isna().all()
+    assert "plus 3 runs with no stored round" in plan.summary(table)
