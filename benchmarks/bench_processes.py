@@ -1,8 +1,8 @@
 """One training process or two side by side: which trains more steps per second in all?
 
-Times the same training steps (the text CNN at [TXT]'s size on bucket-wide batches, or
-Lenet-300-100) in one process alone, then in two processes started together, and prints
-the steps per second of each and in all. On a machine whose cores are really free, two
+Times the same training steps (the text CNN at [TXT]'s size on bucket-wide batches,
+Lenet-300-100, or the BiLSTM on 100 tokens) in one process alone, then in two processes
+started together, and prints the steps per second of each and in all. On a machine whose cores are really free, two
 processes train about twice as many steps per second as one; on this book's 2-core
 machine they did not (the two logical CPUs share one core's arithmetic), which is why
 `python -m lthkit.search.plan` trains the stored runs one at a time.
@@ -28,6 +28,10 @@ if model_name == "text_cnn":
     model = build_model("text_cnn", vocab_size=50_002, max_len=400)
     x = rng.integers(2, 50_002, (64 * steps, 240)).astype("int32")
     y = rng.integers(0, 2, (64 * steps, 1)).astype("float32")
+elif model_name == "text_lstm":
+    model = build_model("text_lstm", vocab_size=25_002, max_len=400)
+    x = rng.integers(2, 25_002, (64 * steps, 100)).astype("int32")
+    y = rng.integers(0, 2, (64 * steps, 1)).astype("float32")
 else:
     model = build_model("lenet_300_100")
     x = rng.random((64 * steps, 28, 28, 1), dtype=np.float32)
@@ -43,14 +47,20 @@ print(json.dumps({"seconds": time.perf_counter() - t, "steps": steps}), flush=Tr
 """
 
 
-def run(model, steps, n):
-    env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "jax")}
+MODELS = ["text_cnn", "lenet", "text_lstm"]
+
+
+def run(model, steps, n, env=None):
+    """Steps per second of each of `n` processes training `model` together (`env`: extra
+    environment variables for them)."""
+    env = {**os.environ, "KERAS_BACKEND": os.environ.get("KERAS_BACKEND", "jax"), **(env or {})}
     procs = [subprocess.Popen([sys.executable, "-c", WORKER, model, str(steps)],
                               stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
              for _ in range(n)]
     for p in procs:  # wait until every worker has compiled
-        while p.stdout.readline().strip() != "ready":
-            pass
+        while (line := p.stdout.readline()).strip() != "ready":
+            if not line:  # the worker died (e.g. XLA refused an option)
+                raise RuntimeError(f"a worker exited with code {p.wait()} before training")
     for p in procs:
         p.stdin.write("go\n")
         p.stdin.flush()
@@ -62,7 +72,7 @@ def run(model, steps, n):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--model", choices=["text_cnn", "lenet"], default="text_cnn")
+    p.add_argument("--model", choices=MODELS, default="text_cnn")
     p.add_argument("--steps", type=int, default=60)
     a = p.parse_args()
     print(f"{os.cpu_count()} CPU cores; {a.model}, batch 64, {a.steps} steps per process")
