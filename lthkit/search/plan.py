@@ -48,17 +48,23 @@ class Entry:
         from lthkit.search.runs import target
         return target(self.target, "full", **self.knobs)
 
-    def analysis_paths(self, store, exp=None):
-        """The files of this entry's analyses in `store` (stored once they exist)."""
+    def analysis_files(self, store, exp=None):
+        """The files of this entry's analyses in `store` by kind ("instability", "early
+        bird"), stored once they exist."""
         from lthkit.search.earlybird import early_bird_path
         from lthkit.search.stability import stability_path
         exp = exp or self.experiment()
-        paths = [stability_path(store, exp, rep, r, POINTS)
-                 for r in self.instability_rounds for rep in self.instability_replicates]
+        files = {"instability": [stability_path(store, exp, rep, r, POINTS)
+                                 for r in self.instability_rounds
+                                 for rep in self.instability_replicates]}
         if self.early_bird_level is not None:
-            paths += [early_bird_path(store, exp, rep, self.early_bird_level)
-                      for rep in range(exp.search.replicates)]
-        return paths
+            files["early bird"] = [early_bird_path(store, exp, rep, self.early_bird_level)
+                                   for rep in range(exp.search.replicates)]
+        return files
+
+    def analysis_paths(self, store, exp=None):
+        """The files of this entry's analyses in `store`, every kind together."""
+        return [p for paths in self.analysis_files(store, exp).values() for p in paths]
 
 
 def entries():
@@ -127,8 +133,11 @@ def seconds_per_round(store, exps):
     round that shared the machine with other work ran longer, never shorter, so the quicker
     rounds say what one process alone takes. Keys with no stored round have no entry."""
     import numpy as np
+
+    from lthkit.store import experiment_hash
     pooled = {}
-    for exp in exps:
+    unique = {experiment_hash(exp): exp for exp in exps}  # entries sharing a search: once
+    for exp in unique.values():
         table = store.table(exp)
         if table.empty or "train_seconds" not in table:
             continue
@@ -148,8 +157,8 @@ def status(store=None):
     import pandas as pd
 
     from lthkit.profiles import results_store
-    store = store or results_store("full")
     from lthkit.store import experiment_hash
+    store = store or results_store("full")
     plan = [(e, e.experiment()) for e in entries()]
     speed = seconds_per_round(store, [exp for _, exp in plan])
     rows, counted = [], set()
@@ -157,18 +166,20 @@ def status(store=None):
         branches = ("main",) + tuple(exp.search.controls)
         wanted = sum(len(store.branch_rounds(exp, b)) for b in branches)
         missing = len(store.missing(exp))
-        analyses = e.analysis_paths(store, exp)
-        kind = "early bird" if e.early_bird_level is not None else "instability"
+        files = e.analysis_files(store, exp)
+        stored = {kind: sum(p.exists() for p in paths) for kind, paths in files.items()}
+        wanted_analyses = sum(len(paths) for paths in files.values())
         # rounds shared with an entry above (its analyses follow the same search) count there
-        first = experiment_hash(exp) not in counted
-        counted.add(experiment_hash(exp))
-        left = (missing if first else 0) + \
-            ROUNDS_PER_ANALYSIS[kind] * sum(not p.exists() for p in analyses)
+        key = experiment_hash(exp)
+        left = (0 if key in counted else missing) + sum(
+            ROUNDS_PER_ANALYSIS[kind] * (len(paths) - stored[kind])
+            for kind, paths in files.items())
+        counted.add(key)
         seconds = speed.get(cost_key(exp))
         rows.append({"run": e.name, "folder": store.experiment_dir(exp).name,
                      "rounds": f"{wanted - missing} / {wanted}",
-                     "analyses": (f"{sum(p.exists() for p in analyses)} / {len(analyses)}"
-                                  if analyses else ""),
+                     "analyses": (f"{sum(stored.values())} / {wanted_analyses}"
+                                  if wanted_analyses else ""),
                      "hours left (est.)": (round(left * seconds / 3600, 1)
                                            if seconds is not None else None),
                      "chapters": e.chapters})
