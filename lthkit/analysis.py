@@ -220,7 +220,7 @@ def layer_sizes(layers):
     return frame
 
 
-def word_survival(embedding_mask, vocab, x, y, smoothing=1.0):
+def word_survival(embedding_mask, vocab, x, y, smoothing=1.0, test_texts=None):
     """What a ticket keeps of each word's embedding row, next to how the word is used.
 
     One row per word (ids 2.. of `vocab`): `count` (occurrences in the token-id texts `x`),
@@ -228,7 +228,9 @@ def word_survival(embedding_mask, vocab, x, y, smoothing=1.0):
     and how strongly it points to a class: for each class the smoothed log-odds of the word
     in that class's texts against the others' (a word's share of the class's tokens over its
     share of the other classes' tokens, plus `smoothing`), `log_odds` for the class it points
-    to most, `strength` = |log_odds| and `class` (that class's index).
+    to most, `strength` = |log_odds| and `class` (that class's index). With `test_texts`
+    (token ids of other texts, e.g. the test split), `test_count` counts the word there: a
+    word telling in training but absent from the test texts helps only to memorize.
     """
     x, y = np.asarray(x), np.asarray(y)
     v = len(vocab)
@@ -250,6 +252,9 @@ def word_survival(embedding_mask, vocab, x, y, smoothing=1.0):
         "class": classes[strongest[word_ids]]})
     frame["strength"] = frame["log_odds"].clip(lower=0)
     frame["rank"] = frame["count"].rank(ascending=False, method="first").astype(int)
+    if test_texts is not None:
+        frame["test_count"] = np.bincount(np.asarray(test_texts).reshape(-1),
+                                          minlength=v)[word_ids]
     return frame.set_index("id")
 
 
@@ -268,6 +273,34 @@ def binned_means(frame, x, y, bins=12, log=False):
             rows.append({x: centre, y: float(frame[y].to_numpy()[inside].mean()),
                          "words": int(inside.sum())})
     return pd.DataFrame(rows)
+
+
+def fitting(curves):
+    """How each branch fits the training data and how it generalizes, per level.
+
+    `curves` is `ResultStore.curves` (evaluations of training and validation loss over
+    iterations). One row per branch and round, means over replicates: % of weights
+    remaining, the early-stop point (the evaluation with the lowest validation loss), the
+    training and validation loss there, the validation loss at the end of training, and
+    `overfit`, how far the validation loss rose after the early stop (end minus lowest).
+    A branch that reaches a low training loss early and then sees its validation loss climb
+    is memorizing the training set."""
+    c = curves.dropna(subset=["val_loss"])
+    if c.empty:
+        return pd.DataFrame()
+    keys = ["branch", "round", "replicate"]
+    best = c.loc[c.groupby(keys)["val_loss"].idxmin()].set_index(keys)
+    last = c.loc[c.groupby(keys)["iteration"].idxmax()].set_index(keys)
+    per = pd.DataFrame({
+        "percent_remaining": best["percent_remaining"],
+        "early_stop_iteration": best["iteration"],
+        "train_loss_at_early_stop": best["train_loss"],
+        "val_loss_at_early_stop": best["val_loss"],
+        "val_loss_at_end": last["val_loss"]})
+    per["overfit"] = per["val_loss_at_end"] - per["val_loss_at_early_stop"]
+    out = per.groupby(["branch", "round"]).mean().reset_index()
+    out.insert(0, "series", out["branch"].map(BRANCH_NAMES).fillna(out["branch"]))
+    return out
 
 
 GATES = ("input", "forget", "cell", "output")  # Keras' order of an LSTM kernel's 4 blocks

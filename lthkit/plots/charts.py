@@ -128,6 +128,32 @@ def training_curves(curves, rounds=None, y="test_accuracy", branch="main", sourc
                                  subtitle=["mean over replicates"] + source_lines(source)))
 
 
+def branch_curves(curves, round_, ys=("train_loss", "val_loss"), source="", width=260,
+                  height=200):
+    """The branches side by side at one level: each metric of `ys` over training
+    iterations (one panel each), a mean line per branch with a min/max band over
+    replicates. Shows which branch fits the training set faster and which overfits."""
+    panels = []
+    for y in ys:
+        c = curves[(curves["round"] == round_) & curves[y].notna()]
+        g = c.groupby(["branch", "iteration"]).agg(mean=(y, "mean"), min=(y, "min"),
+                                                   max=(y, "max")).reset_index()
+        g["label"] = g["branch"].map(BRANCH_NAMES).fillna(g["branch"])
+        base = alt.Chart(g).encode(x=alt.X("iteration:Q", title="training iteration"),
+                                   color=_color(g["label"]))
+        band = base.mark_area(opacity=0.18).encode(
+            y=alt.Y("min:Q", title=CURVE_NAMES.get(y, y), scale=alt.Scale(zero=False)),
+            y2="max:Q")
+        line = base.mark_line(point=True).encode(
+            y="mean:Q", tooltip=["label:N", "iteration:Q", alt.Tooltip("mean:Q", format=".4f")])
+        panels.append((band + line).properties(width=width, height=height,
+                                               title=CURVE_NAMES.get(y, y)))
+    percent = curves.loc[curves["round"] == round_, "percent_remaining"].mean()
+    return alt.hconcat(*panels).properties(title=alt.Title(
+        f"Ticket and controls at {percent:.1f} % of weights remaining",
+        subtitle=["mean and min/max over replicates"] + source_lines(source)))
+
+
 def layer_sparsity(layers, source="", width=420, height=220):
     """Remaining fraction of each layer's weights per round (main branch, replicate 0)."""
     d = layers[(layers["branch"] == "main") & (layers["replicate"] == 0)].copy()

@@ -162,3 +162,46 @@ def test_mask_distance_totals_and_errors():
         sum(int((a[k] ^ b[k]).sum()) for k in a) / 650)
     with pytest.raises(ValueError):
         analysis.mask_distance(a, {"x": b["x"]})
+
+
+def curves(branch, rnd, rep, val, train):
+    """Evaluations at iterations 100, 200, ... with the given losses."""
+    return pd.DataFrame({"branch": branch, "round": rnd, "replicate": rep,
+                         "percent_remaining": 64.0, "iteration": 100.0 * np.arange(1, len(val) + 1),
+                         "val_loss": val, "train_loss": train})
+
+
+def test_fitting_finds_each_early_stop_and_the_rise_after_it():
+    c = pd.concat([
+        curves("main", 2, 0, [0.5, 0.3, 0.6, 0.9], [0.4, 0.2, 0.1, 0.0]),
+        curves("main", 2, 1, [0.5, 0.4, 0.5, 0.7], [0.4, 0.3, 0.1, 0.0]),
+        curves("random", 2, 0, [0.6, 0.5, 0.4, 0.45], [0.6, 0.5, 0.4, 0.3]),
+        curves("random", 2, 1, [np.nan, 0.5, 0.4, 0.45], [0.6, 0.5, 0.4, 0.3]),
+    ], ignore_index=True)
+    f = analysis.fitting(c).set_index("branch")
+    assert list(f["series"]) == ["winning ticket", "random pruning"]
+    main, rand = f.loc["main"], f.loc["random"]
+    assert main["early_stop_iteration"] == 200 and rand["early_stop_iteration"] == 300
+    assert main["val_loss_at_early_stop"] == pytest.approx(0.35)  # (0.3 + 0.4) / 2
+    assert main["train_loss_at_early_stop"] == pytest.approx(0.25)
+    assert main["val_loss_at_end"] == pytest.approx(0.8)
+    assert main["overfit"] == pytest.approx(0.45) and rand["overfit"] == pytest.approx(0.05)
+    assert analysis.fitting(c.assign(val_loss=np.nan)).empty
+
+
+def test_word_survival_by_hand():
+    vocab = ["<pad>", "<unk>", "the", "good", "bad", "name"]
+    # class 1 texts use "good", class 0 "bad"; "the" everywhere; "name" only in class 1
+    x = np.array([[2, 3, 3, 5, 0], [2, 3, 1, 0, 0], [2, 4, 4, 0, 0], [2, 4, 2, 0, 0]])
+    y = np.array([1, 1, 0, 0])
+    mask = np.array([[1, 1], [1, 1], [1, 1], [1, 0], [0, 0], [1, 1]])
+    w = analysis.word_survival(mask, vocab, x, y, test_texts=np.array([[3, 4, 4, 2, 2, 0]]))
+    assert list(w["word"]) == ["the", "good", "bad", "name"]
+    assert list(w["count"]) == [5, 3, 3, 1] and list(w["test_count"]) == [2, 1, 2, 0]
+    assert list(w["kept"]) == [1.0, 0.5, 0.0, 1.0]
+    assert list(w["rank"]) == [1, 2, 3, 4]
+    assert list(w["class"]) == [0, 1, 0, 1]  # "the": 3 of 6 class-0 tokens, 2 of 6 class-1
+    # "good": (3+1)/(6+6) in class 1 against (0+1)/(6+6) in class 0
+    assert w.loc[3, "log_odds"] == pytest.approx(math.log(4))
+    assert w.loc[3, "strength"] == w.loc[3, "log_odds"] > w.loc[5, "strength"] > 0
+    assert "test_count" not in analysis.word_survival(mask, vocab, x, y)

@@ -22,3 +22,17 @@ def test_a_chart_carries_the_wrapped_source_in_its_subtitle():
     subtitle = spec["title"]["subtitle"]
     assert subtitle[0] == "mean and min/max over replicates"
     assert subtitle[1:] == source_lines(LONG)
+
+
+def test_branch_curves_draws_one_panel_per_metric_and_a_line_per_branch():
+    rows = [{"branch": b, "round": r, "replicate": rep, "iteration": it,
+             "percent_remaining": 80.0 if r else 100.0, "train_loss": 1 / it, "val_loss": 0.5}
+            for b in ("main", "reinit") for r in (0, 1) for rep in (0, 1) for it in (10, 20)]
+    spec = plots.branch_curves(pd.DataFrame(rows), 1, source=LONG).to_dict()
+    assert len(spec["hconcat"]) == 2
+    assert spec["title"]["text"] == "Ticket and controls at 80.0 % of weights remaining"
+    data = [d for d in spec["datasets"].values()]
+    labels = {row["label"] for rows in data for row in rows}
+    assert labels == {"winning ticket", "random reinit"}
+    # one point per branch and iteration, the mean of the replicates of round 1 only
+    assert all(len(rows) == 4 for rows in data)
