@@ -150,12 +150,12 @@ r_fit = fit_round or int(fit_curves.groupby("branch")["round"].max().min())
 display(book.label(plots.branch_curves(fit_curves, r_fit, source=fit_source),
                    "full" if fit_run else None, fit_source if fit_run else None))
 fit = analysis.fitting(fit_curves)
-display(fit.pivot_table(index="percent_remaining", columns="series",
-                        values=["val_loss_at_early_stop", "overfit"])
+display(fit.round({"percent_remaining": 1})
+        .pivot_table(index="percent_remaining", columns="series",
+                     values=["val_loss_at_early_stop", "overfit"])
         .rename(columns={"val_loss_at_early_stop": "lowest validation loss",
                          "overfit": "its rise by the end of training"})
-        .rename(index=lambda p: round(p, 1)).rename_axis("% of weights remaining")
-        .sort_index(ascending=False).round(3))
+        .rename_axis("% of weights remaining").sort_index(ascending=False).round(3))
 
 # %% [markdown]
 # ## Kim's CNN on AG News
