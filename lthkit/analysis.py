@@ -168,12 +168,17 @@ def fmt_pm(mean, std, scale=100.0, digits=2):
 
 
 def markdown_table(df, index=True):
-    """A DataFrame as a Markdown table (index first unless `index=False`)."""
-    cols = ([df.index.name or ""] if index else []) + [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    """A DataFrame as a Markdown table (index first unless `index=False`). Cells are plain
+    text: `<pad>` stays `<pad>` on the page instead of being taken for an HTML tag."""
+    import html
+
+    def cell(value):
+        return html.escape(str(value), quote=False).replace("|", "\\|")
+    cols = ([df.index.name or ""] if index else []) + list(df.columns)
+    lines = ["| " + " | ".join(map(cell, cols)) + " |", "|" + "---|" * len(cols)]
     for idx, row in df.iterrows():
-        cells = ([str(idx)] if index else []) + [str(v) for v in row]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        cells = ([idx] if index else []) + list(row)
+        lines.append("| " + " | ".join(map(cell, cells)) + " |")
     return "\n".join(lines)
 
 

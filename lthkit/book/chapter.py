@@ -102,8 +102,18 @@ def provenance(datasets=(), **extra):
     except ImportError:  # outside IPython
         print("\n".join(f"{k}: {v}" for k, v in rows.items()))
         return
-    table = "\n".join(f"| {k} | {v} |" for k, v in rows.items())
-    display(Markdown("**Provenance** of this page\n\n| produced by | |\n|---|---|\n" + table))
+    display(Markdown(provenance_markdown(rows)))
+
+
+def provenance_markdown(rows):
+    """The provenance rows as a Markdown table. Values are escaped: a vocabulary note names
+    ``<pad>`` and ``<unk>``, which a page would otherwise take for HTML tags and drop."""
+    import html
+
+    def cell(text):
+        return html.escape(str(text), quote=False).replace("|", "\\|")
+    table = "\n".join(f"| {cell(k)} | {cell(v)} |" for k, v in rows.items())
+    return "**Provenance** of this page\n\n| produced by | |\n|---|---|\n" + table
 
 
 def provenance_rows(datasets=(), **extra):

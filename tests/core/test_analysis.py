@@ -205,3 +205,14 @@ def test_word_survival_by_hand():
     assert w.loc[3, "log_odds"] == pytest.approx(math.log(4))
     assert w.loc[3, "strength"] == w.loc[3, "log_odds"] > w.loc[5, "strength"] > 0
     assert "test_count" not in analysis.word_survival(mask, vocab, x, y)
+
+
+def test_markdown_tables_keep_angle_brackets_and_pipes_as_text():
+    df = pd.DataFrame({"note": ["ids 0 and 1 are <pad> and <unk>", "a | b & c"]},
+                      index=pd.Index(["x", "y"], name="<key>"))
+    text = analysis.markdown_table(df)
+    assert "&lt;pad&gt; and &lt;unk&gt;" in text and "<pad>" not in text
+    assert "a \\| b &amp; c" in text and text.startswith("| &lt;key&gt; | note |")
+    from lthkit.book.chapter import provenance_markdown
+    prov = provenance_markdown({"data: imdb": "out-of-vocabulary tokens map to <unk>"})
+    assert "| data: imdb | out-of-vocabulary tokens map to &lt;unk&gt; |" in prov
