@@ -270,6 +270,7 @@ display(book.label(plots.word_survival(words, words_source,
 
 # %%
 columns = ["word", "count", "test_count", "rank", "kept", "log_odds", "class"]
+words = words.replace({"class": dict(enumerate(words_data.info.class_names))})
 frequent = words[words["count"] >= 20]
 display(Markdown("**The most telling words** (at least 20 occurrences), and what the ticket "
                  "kept of them:"))
