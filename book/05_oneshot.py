@@ -202,7 +202,7 @@ if run_imdb:
 # Our iterative row (the text chapter's finished run) has the pattern of the notes' row 4:
 # the random reinitialization ahead of the ticket at all four sparsities we reach, by 0.35
 # to 0.7 points here and by 0.05 to 1.3 points there. Rows 1 and 2, where the ticket is
-# ahead from 59 % sparsity on, are then likely one-shot or late-rewound settings; the stored
+# ahead from 59 % sparsity on, may be the one-shot or late-rewound settings; the stored
 # one-shot runs say whether ours behave that way. Our tickets are 1 to 2.4 points below all
 # four rows, perhaps because [TXT]'s pooled re-split shares films between training and test
 # (a hypothesis: see the text chapter's "Which words survive").
