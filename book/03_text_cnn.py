@@ -257,7 +257,9 @@ if run_end2end:
 # [PVD18]. The thesis's pruning result holds with the mask defect fixed. The ticket stays
 # above the dense network at all ten levels, gains up to 1.7 points (67.1 % at 33 % and
 # 26 % of the weights, close to the thesis's "about +1 point" in the middle rounds), and
-# still has 66.9 % at 10.7 %. Its random reinitialization does as well: it is above the dense
+# still has 66.9 % at 10.7 %. (The ledger's "not reached" says only that neither this run
+# nor the thesis's, both ten rounds, went far enough to show where the accuracy gives way.)
+# Its random reinitialization does as well: it is above the dense
 # network at every level too (66.3 to 67.5 %), within about a point of the ticket, ahead at
 # seven levels and behind at three (41 %, 13.4 % and 10.7 %). With one replicate, differences under about half a point
 # cannot be told apart (the IMDb replicates differ by up to 0.4). So here the mask is the
