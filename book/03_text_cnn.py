@@ -252,23 +252,23 @@ if run_end2end:
 
 # %% [markdown]
 # The stored run is complete: ten rounds down to 10.7 % of the weights, the ticket and its
-# random reinitialization, one replicate as in the thesis. The dense network reaches
-# 65.4 % on the test set, about 11 points below the thesis's roughly 76 % and 21 below
-# [PVD18]. The thesis's pruning result holds with the mask defect fixed. The ticket stays
-# above the dense network at all ten levels, gains up to 1.7 points (67.1 % at 33 % and
-# 26 % of the weights, close to the thesis's "about +1 point" in the middle rounds), and
-# still has 66.9 % at 10.7 %. (The ledger's "not reached" says only that neither this run
-# nor the thesis's, both ten rounds, went far enough to show where the accuracy gives way.)
-# Its random reinitialization does as well: it is above the dense
-# network at every level too (66.3 to 67.5 %), within about a point of the ticket, ahead at
-# seven levels and behind at three (41 %, 13.4 % and 10.7 %). With one replicate, differences under about half a point
-# cannot be told apart (the IMDb replicates differ by up to 0.4). So here the mask is the
-# ticket and the initial values add nothing to the accuracy. This is the same as the thesis's
-# "matched reinitialized networks". The initial values do change the *speed*. The ticket
-# reaches its lowest validation loss after 6 or 7 epochs (1,014 or 1,183 iterations) down to
-# 26 % of the weights, and after 8 to 10 below. Its reinitialization needs 8 or 9 epochs, and
-# from 26 % down all 10: its validation loss is lowest at the end of training. At 10.7 % its training loss at that
-# point is 0.68, against the ticket's 0.51.
+# random reinitialization, one replicate as in the thesis. The dense network reaches 65.4 %
+# on the test set, about 11 points below the thesis's roughly 76 % and 21 below [PVD18]. The
+# thesis's pruning result holds with the mask defect fixed. The ticket stays above the dense
+# network at all ten levels, gains up to 1.7 points (67.1 % at 33 % and 26 % of the weights,
+# close to the thesis's "about +1 point" in the middle rounds), and still has 66.9 % at
+# 10.7 %. (The ledger's "not reached" says only that neither this run nor the thesis's, both ten
+# rounds, went far enough to show where the accuracy gives way.) Its random reinitialization
+# does as well: it is above the dense network at every level too (66.3 to 67.5 %), within
+# about a point of the ticket, ahead at seven levels and behind at three (41 %, 13.4 % and
+# 10.7 %). With one replicate, differences under about half a point cannot be told apart
+# (the IMDb replicates differ by up to 0.4). So here the mask is the ticket and the initial
+# values add nothing to the accuracy. This is the same as the thesis's "matched
+# reinitialized networks". The initial values do change the *speed*. The ticket reaches its
+# lowest validation loss after 6 or 7 epochs (1,014 or 1,183 iterations) down to 26 % of the
+# weights, and after 8 to 10 below. Its reinitialization needs 8 or 9 epochs, and from 26 %
+# down all 10: its validation loss is lowest at the end of training. At 10.7 % its training
+# loss at that point is 0.68, against the ticket's 0.51.
 #
 # Why the dense network is 11 points below the thesis's is not tested here. Two things differ
 # from the thesis: each branch's embedding has 50 numbers per word instead of 300, and 1,131
