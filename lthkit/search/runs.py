@@ -173,7 +173,7 @@ def diff_card(exp, data_info=None):
     for key in sorted(set(paper) | set(ours)):
         if key in IGNORED:
             continue
-        a, b = paper.get(key, "(default)"), ours.get(key, "(default)")
+        a, b = paper.get(key, _default(exp, key)), ours.get(key, _default(exp, key))
         if a != b:
             rows.append({"setting": key, "paper": _show(key, a), "this run": _show(key, b)})
     for note in PAPER_NOTES.get(exp.model.name, []) + DATASET_NOTES.get(exp.data.name, []):
@@ -186,6 +186,20 @@ def diff_card(exp, data_info=None):
             rows.append({"setting": "data", "paper": "original pixels",
                          "this run": "a lossy copy (see the dataset notes)"})
     return pd.DataFrame(rows, columns=["setting", "paper", "this run"])
+
+
+def _default(exp, key):
+    """The value a setting absent from an experiment takes: a model keyword's default in
+    its builder's signature (the paper's End2End embedding width, 300), else "(default)"."""
+    import inspect
+
+    from lthkit.models import get_builder
+    if key.startswith("model.kwargs."):
+        param = inspect.signature(get_builder(exp.model.name)).parameters.get(
+            key.removeprefix("model.kwargs."))
+        if param is not None and param.default is not inspect.Parameter.empty:
+            return param.default
+    return "(default)"
 
 
 def _show(key, value):

@@ -96,6 +96,9 @@ def test_a_diff_card_lists_what_departs_from_the_paper_and_only_its_datasets_not
     assert "AG News is a seeded re-split" in ag_notes and "25,000 / 25,000" not in ag_notes
     assert "RE-SPLIT: 7,600 rows re-split" in ag_notes
     assert "search.rounds" not in set(diff_card(target("lenet_300_100", "full"))["setting"])
+    e2e = diff_card(target("end2end", "full")).set_index("setting")
+    assert e2e.loc["model.kwargs.embed_dim", "paper"] == "300"  # the builder's default
+    assert e2e.loc["model.kwargs.embed_dim", "this run"] == "50"
 
 
 class TinyEntry(plan.Entry):
