@@ -257,8 +257,8 @@ if run_end2end:
 # thesis's pruning result holds with the mask defect fixed. The ticket stays above the dense
 # network at all ten levels, gains up to 1.7 points (67.1 % at 33 % and 26 % of the weights,
 # close to the thesis's "about +1 point" in the middle rounds), and still has 66.9 % at
-# 10.7 %. (The ledger's "not reached" says only that neither this run nor the thesis's, both ten
-# rounds, went far enough to show where the accuracy gives way.) Its random reinitialization
+# 10.7 %. (The ledger's "within" for that claim means both runs held to their last round,
+# the tenth: neither shows where the accuracy gives way.) Its random reinitialization
 # does as well: it is above the dense network at every level too (66.3 to 67.5 %), within
 # about a point of the ticket, ahead at seven levels and behind at three (41 %, 13.4 % and
 # 10.7 %). With one replicate, differences under about half a point cannot be told apart

@@ -119,6 +119,18 @@ def test_a_level_claim_beyond_the_run_is_not_reached():
     assert claims.ledger(still, [c2])["verdict"].iloc[0] == "below"
 
 
+def test_a_level_the_papers_run_ended_at_agrees_when_ours_also_holds_there():
+    c = Claim("end", "X", "E0", "t", "sparsest_at_dense", 20.0, tolerance=1.5,
+              paper_run_ended=True, meaning="m")
+    still = table([(100, [0.9, 0.9]), (50, [0.91, 0.92]), (20, [0.92, 0.91])])
+    row = claims.ledger(still, [c]).iloc[0]
+    assert row["verdict"] == "within" and "paper's run at its last level" in row["why"]
+    short = table([(100, [0.9, 0.9]), (50, [0.91, 0.92])])  # stopped at 50 %, not 20 %
+    assert claims.ledger(short, [c])["verdict"].iloc[0] == "not reached"
+    gave_way = table([(100, [0.9, 0.9]), (50, [0.91, 0.92]), (20, [0.85, 0.86])])
+    assert claims.ledger(gave_way, [c])["verdict"].iloc[0] == "above"
+
+
 def test_official_test_claims_are_not_comparable_on_a_resplit():
     c = Claim("ag", "X", "E4", "t", "value", 91.0, level=100, official_test_only=True,
               meaning="m")
