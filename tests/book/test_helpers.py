@@ -87,6 +87,13 @@ def test_every_book_chapter_has_profile_parameter_and_calls_setup():
                    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef,
                                         ast.Lambda))]
         assert not defined, f"{name} defines {defined}: that logic belongs in lthkit"
+        for cell in code:  # a cell's last bare expression is displayed a second time
+            body = ast.parse(cell.source.replace("%", "#")).body if cell.source else []
+            last = body[-1] if body else None
+            assert not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and
+                        getattr(last.value.func, "attr", "") == "show_stored"), (
+                f"{name}: a cell ends with a bare book.show_stored(...), which shows the "
+                "stored run's card twice; assign its result")
         budget = nb.metadata.get("lthkit", {}).get("budget", {})
         assert {"smoke", "quick"} <= set(budget), f"{name}: no time budget for smoke and quick"
 
