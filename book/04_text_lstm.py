@@ -107,7 +107,7 @@ book.show_ledger(claims.ledger(imdb_table, claims.select("text_lstm/imdb"), resu
 # therefore lower than [TXT]'s, and the ledger says so; what it can show is the shape.
 
 # %%
-imdb_full = book.show_stored("text_lstm/imdb", profile, show_stored_full)
+imdb_stored = book.show_stored("text_lstm/imdb", profile, show_stored_full)
 
 # %% [markdown]
 # ## The BiLSTM on AG News

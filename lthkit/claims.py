@@ -223,13 +223,11 @@ def assess(table, claim, variant=None, resplit=None):
         text = f"{ours:.3g} % remaining"
         factor = max(ours, claim.value) / min(ours, claim.value)
         held = ours <= deepest * 1.0001
+        still = f"still at or above dense at the sparsest level run ({deepest:.3g} %)"
         if held and claim.paper_run_ended and deepest <= claim.value * claim.tolerance:
-            verdict, why = "within", (f"still at or above dense at the sparsest level run "
-                                      f"({deepest:.3g} %), as the paper's run at its last "
-                                      f"level")
+            verdict, why = "within", still + ", as the paper's run at its last level"
         elif held and deepest > claim.value / claim.tolerance:
-            verdict, why = "not reached", (f"still at or above dense at the sparsest level run "
-                                           f"({deepest:.3g} %)")
+            verdict, why = "not reached", still
         elif factor <= claim.tolerance:
             verdict, why = "within", f"within a factor {claim.tolerance:g} of the paper's level"
         elif ours < claim.value:

@@ -169,11 +169,13 @@ def diff_card(exp, data_info=None):
     dataset = exp.data.name if exp.model.name in ("text_cnn", "text_lstm") else None
     paper = _flatten(default_experiment(exp.model.name, dataset).to_dict())
     ours = _flatten(exp.to_dict())
+    builder = _builder_defaults(exp.model.name)
     rows = []
     for key in sorted(set(paper) | set(ours)):
         if key in IGNORED:
             continue
-        a, b = paper.get(key, _default(exp, key)), ours.get(key, _default(exp, key))
+        default = builder.get(key, "(default)")
+        a, b = paper.get(key, default), ours.get(key, default)
         if a != b:
             rows.append({"setting": key, "paper": _show(key, a), "this run": _show(key, b)})
     for note in PAPER_NOTES.get(exp.model.name, []) + DATASET_NOTES.get(exp.data.name, []):
@@ -188,18 +190,16 @@ def diff_card(exp, data_info=None):
     return pd.DataFrame(rows, columns=["setting", "paper", "this run"])
 
 
-def _default(exp, key):
-    """The value a setting absent from an experiment takes: a model keyword's default in
-    its builder's signature (the paper's End2End embedding width, 300), else "(default)"."""
+def _builder_defaults(model):
+    """The value each model setting takes where an experiment leaves it out: the default in
+    the builder's signature (the paper's End2End embedding width, 300), keyed as in
+    `_flatten`."""
     import inspect
 
     from lthkit.models import get_builder
-    if key.startswith("model.kwargs."):
-        param = inspect.signature(get_builder(exp.model.name)).parameters.get(
-            key.removeprefix("model.kwargs."))
-        if param is not None and param.default is not inspect.Parameter.empty:
-            return param.default
-    return "(default)"
+    return {f"model.kwargs.{name}": param.default
+            for name, param in inspect.signature(get_builder(model)).parameters.items()
+            if param.default is not inspect.Parameter.empty}
 
 
 def _show(key, value):

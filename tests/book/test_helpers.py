@@ -4,6 +4,7 @@ import altair as alt
 import jupytext
 import pandas as pd
 import pytest
+from jupytext.magics import comment_magic
 
 from lthkit._errors import LthkitError
 from lthkit.book import driver as build
@@ -88,7 +89,8 @@ def test_every_book_chapter_has_profile_parameter_and_calls_setup():
                                         ast.Lambda))]
         assert not defined, f"{name} defines {defined}: that logic belongs in lthkit"
         for cell in code:  # a cell's last bare expression is displayed a second time
-            body = ast.parse(cell.source.replace("%", "#")).body if cell.source else []
+            lines = comment_magic(cell.source.splitlines(), "python")  # as jupytext writes
+            body = ast.parse("\n".join(lines)).body
             last = body[-1] if body else None
             assert not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and
                         getattr(last.value.func, "attr", "") == "show_stored"), (
