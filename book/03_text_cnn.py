@@ -155,19 +155,7 @@ imdb_full = book.show_stored("text_cnn/imdb", profile, show_stored_full)
 # loss and how far the validation loss climbs after it.
 
 # %%
-fit_run = imdb_full
-fit_curves = fit_run.store.curves(fit_run.exp) if fit_run else store.curves(imdb)
-fit_source = fit_run.source if fit_run else source
-r_fit = fit_round or int(fit_curves.groupby("branch")["round"].max().min())
-display(book.label(plots.branch_curves(fit_curves, r_fit, source=fit_source),
-                   "full" if fit_run else None, fit_source if fit_run else None))
-fit = analysis.fitting(fit_curves)
-display(fit.round({"percent_remaining": 1})
-        .pivot_table(index="percent_remaining", columns="series",
-                     values=["val_loss_at_early_stop", "overfit"])
-        .rename(columns={"val_loss_at_early_stop": "lowest validation loss",
-                         "overfit": "its rise by the end of training"})
-        .rename_axis("% of weights remaining").sort_index(ascending=False).round(3))
+book.show_fitting(imdb_full, store, imdb, source, fit_round)
 
 # %% [markdown]
 # ## Kim's CNN on AG News

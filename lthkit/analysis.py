@@ -308,6 +308,27 @@ def fitting(curves):
     return out
 
 
+FIT_NAMES = {"early_stop_iteration": "early-stop iteration",
+             "train_loss_at_early_stop": "training loss at early stop",
+             "val_loss_at_early_stop": "lowest validation loss",
+             "val_loss_at_end": "validation loss at the end",
+             "overfit": "its rise by the end of training"}
+
+
+def fitting_table(fit, values=("val_loss_at_early_stop", "overfit"), digits=3):
+    """`fitting`'s rows as a table to read: one row per % of weights remaining (densest
+    first), a column per value and series, named in words (`FIT_NAMES`)."""
+    unknown = [v for v in values if v not in FIT_NAMES]
+    if unknown:
+        from lthkit._errors import bad_param
+        raise bad_param("values", unknown, f"columns of `fitting`: {', '.join(FIT_NAMES)}")
+    return (fit.round({"percent_remaining": 1})
+            .pivot_table(index="percent_remaining", columns="series", values=list(values))
+            .reindex(columns=list(values), level=0)
+            .rename(columns=FIT_NAMES)
+            .rename_axis("% of weights remaining").sort_index(ascending=False).round(digits))
+
+
 GATES = ("input", "forget", "cell", "output")  # Keras' order of an LSTM kernel's 4 blocks
 
 
@@ -334,6 +355,68 @@ def lstm_gate_sparsity(store, exp, replicate=0, branch="main", rounds=None):
                              "kernel": "recurrent" if parts[-1] == "recurrent_kernel"
                              else "input", "gate": gate, "kept": float(block.mean())})
     return pd.DataFrame(rows)
+
+
+def weight_group(key, kind):
+    """A readable group for a masked weight: LSTM kernels split into input and recurrent
+    ones, everything else by its layer kind ("embedding", "conv", "output", ...)."""
+    if key.endswith("/recurrent_kernel"):
+        return "recurrent kernels"
+    if "lstm" in key and key.endswith("/kernel"):
+        return "LSTM input kernels"
+    return kind
+
+
+def ticket_init(store, exp, init, replicate=0, rounds=None, trained=None):
+    """How the weights a ticket keeps started out, against all the weights of their layer.
+
+    `init` is the replicate's initialization keyed like the masks (`StoredRun.
+    initial_weights`). One row per round and masked weight: `group` (`weight_group`),
+    `kept` (fraction the ticket's mask keeps) and `magnitude`, the mean |initial weight|
+    the mask keeps over the mean of the whole layer. Random reinitialization trains the
+    same mask with a fresh draw from the same initializer, whose ratio is 1 by construction;
+    above 1 the ticket starts with larger weights than its control. With `trained` (the
+    dense round's trained weights, same keys), `same_sign_kept` and `same_sign_all` are the
+    fractions of the kept and of all weights whose initial sign training kept."""
+    rows = []
+    kinds = {k: v["kind"] for k, v in store.layers(exp).items()}
+    last = exp.search.rounds + 1
+    for r in rounds if rounds is not None else range(1, last + 1):
+        masks = store.masks(exp, replicate, "main", r)
+        if masks is None:
+            continue
+        for key, mask in masks.items():
+            mask = np.asarray(mask, bool)
+            w = np.abs(np.asarray(init[key], dtype=np.float64))
+            row = {"round": r, "layer": key, "group": weight_group(key, kinds.get(key, "")),
+                   "kept": float(mask.mean()),
+                   "magnitude": float(w[mask].mean() / w.mean()) if mask.any() else np.nan}
+            if trained is not None:
+                same = np.sign(init[key]) == np.sign(trained[key])
+                row.update(same_sign_kept=float(same[mask].mean()) if mask.any() else np.nan,
+                           same_sign_all=float(same.mean()))
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def head_starts(runs, percent=10.7, replicate=0):
+    """`ticket_init` of several stored runs side by side, at each run's level nearest
+    `percent` % of the weights kept: one row per run and group of weights with the mean
+    magnitude ratio over the group's layers (`percent_kept`: the level's mean over layers). `runs` maps a name to a `StoredRun` (None: not
+    stored, left out); a run whose initialization this machine or backend cannot rebuild is
+    left out with the warning `StoredRun.initial_weights` gives."""
+    rows = []
+    for name, run in runs.items():
+        init = run.initial_weights(replicate) if run is not None else None
+        if init is None:
+            continue
+        f = ticket_init(run.store, run.exp, init, replicate)
+        kept = f.groupby("round")["kept"].mean()
+        r = (np.log(kept) - np.log(percent / 100)).abs().idxmin()
+        at = f[f["round"] == r].groupby("group")["magnitude"].mean()
+        rows += [{"run": name, "group": g, "percent_kept": round(100 * kept[r], 1),
+                  "magnitude": m} for g, m in at.items()]
+    return pd.DataFrame(rows, columns=["run", "group", "percent_kept", "magnitude"])
 
 
 def prunability(runs, store=None, metric=ACC, source=""):

@@ -16,7 +16,8 @@ HTML with jupyter-book; see ``lthkit/book/driver.py``. Importing this package im
 Keras nor altair: the driver does not need them.
 """
 from lthkit.book.chapter import (PROFILES, label, profile_of, provenance, provenance_rows,
-                                 settings, setup, show_ledger, show_stored)
+                                 settings, setup, show_fitting, show_init_magnitude,
+                                 show_ledger, show_stored)
 
 __all__ = ["PROFILES", "label", "profile_of", "provenance", "provenance_rows", "settings",
-           "setup", "show_ledger", "show_stored"]
+           "setup", "show_fitting", "show_init_magnitude", "show_ledger", "show_stored"]

@@ -186,6 +186,49 @@ def show_stored(target, profile, show=True, **ledger_kwargs):
     return run
 
 
+def _which(run, store, exp, source):
+    """Where a chapter's analysis reads from: the stored full-profile `run` where there is
+    one, else `exp` in this profile's `store`. Returns (store, exp, source, label kwargs)."""
+    if run is not None:
+        return run.store, run.exp, run.source, {"profile": "full", "source": run.source}
+    return store, exp, source, {}
+
+
+def show_fitting(run, store, exp, source, round_=None,
+                 values=("val_loss_at_early_stop", "overfit")):
+    """How the ticket and its controls fit the training data: their training and validation
+    loss curves at level `round_` (default: the deepest level every branch reached), from
+    the stored full-profile `run` where there is one (else `exp` in `store`, labelled
+    `source`). Returns `analysis.fitting_table` of every level, with `values`."""
+    from IPython.display import display
+
+    from lthkit import analysis, plots
+    store, exp, source, where = _which(run, store, exp, source)
+    curves = store.curves(exp)
+    r = round_ or int(curves.groupby("branch")["round"].max().min())
+    display(label(plots.branch_curves(curves, r, source=source), **where))
+    return analysis.fitting_table(analysis.fitting(curves), values)
+
+
+def show_init_magnitude(run, store, exp, source, data=None, replicate=0):
+    """How large the ticket's kept weights start (`analysis.ticket_init`), from the stored
+    full-profile `run` where there is one (else `exp` in `store`, labelled `source`; `data`
+    its dataset): the chart, then returns the rows (None, with a warning, where this
+    machine or backend cannot rebuild the run's initialization)."""
+    from IPython.display import display
+
+    from lthkit import analysis, plots
+    from lthkit.search import TicketSearch
+    init = (run.initial_weights(replicate) if run is not None else
+            TicketSearch(exp, store, data=data, quiet=True).dense_weights(replicate))
+    if init is None:
+        return None
+    store, exp, source, where = _which(run, store, exp, source)
+    rows = analysis.ticket_init(store, exp, init, replicate=replicate)
+    display(label(plots.init_magnitude(rows, source), **where))
+    return rows
+
+
 def _lthkit_version():
     import lthkit
     text = lthkit.__version__

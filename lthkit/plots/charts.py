@@ -3,6 +3,7 @@
 import itertools
 
 import altair as alt
+import pandas as pd
 
 from lthkit.analysis import BRANCH_NAMES, series_labels, with_dense_level
 
@@ -261,6 +262,36 @@ def gate_sparsity(gates, source="", width=260, height=200):
                         + source_lines(source)))
 
 
+def init_magnitude(frame, source="", width=420, height=230):
+    """How much larger the ticket's kept initial weights are than their layer's average
+    (`analysis.ticket_init`): a line per group of weights (mean over its layers, band min to
+    max) against the % of its weights kept, and a rule at 1, a fresh draw from the same
+    initializer: what random reinitialization trains on the same mask."""
+    g = frame.groupby(["round", "group"]).agg(
+        kept=("kept", "mean"), mean=("magnitude", "mean"), min=("magnitude", "min"),
+        max=("magnitude", "max")).reset_index()
+    g["kept"] = 100 * g["kept"]
+    x = alt.X("kept:Q", title="% of the group's weights kept",
+              scale=alt.Scale(type="log", reverse=True))
+    base = alt.Chart(g).encode(x=x, color=alt.Color("group:N", title=None,
+                                                    legend=alt.Legend(orient="bottom")))
+    band = base.mark_area(opacity=0.15).encode(
+        y=alt.Y("min:Q", title="mean |initial weight| kept ÷ layer mean",
+                scale=alt.Scale(zero=False)), y2="max:Q")
+    line = base.mark_line(point=True).encode(
+        y="mean:Q", tooltip=["group:N", "round:Q", alt.Tooltip("kept:Q", format=".2f"),
+                             alt.Tooltip("mean:Q", format=".3f"),
+                             alt.Tooltip("min:Q", format=".3f"),
+                             alt.Tooltip("max:Q", format=".3f")])
+    rule = alt.Chart(pd.DataFrame({"y": [1.0]})).mark_rule(strokeDash=[4, 4],
+                                                            color="#d62728").encode(y="y:Q")
+    return (band + line + rule).properties(
+        width=width, height=height,
+        title=alt.Title("How large the ticket's weights start",
+                        subtitle=["dashed: a fresh draw (random reinitialization)"]
+                        + source_lines(source)))
+
+
 def accuracy_vs_cost(table, y="early_stop_test_accuracy", source="", width=420, height=260):
     """Accuracy against the training it took (iterations, log axis; `analysis.with_cost`),
     one line per variant and branch, points at each level (hover: % remaining)."""
@@ -330,7 +361,6 @@ def mask_convergence(runs, window=5, threshold=0.1, source="", width=420, height
     """Early-bird detection: for each epoch, the largest Hamming distance from its mask to the
     masks of the `window - 1` epochs before it, and the distance to the fully trained
     network's mask; a line per replicate, the threshold dashed, detections marked."""
-    import pandas as pd
     rows = []
     for rep, r in runs.items():
         for e in r["epochs"]:

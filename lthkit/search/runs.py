@@ -125,6 +125,28 @@ class StoredRun:
     def complete(self):
         return all(done >= wanted for done, wanted in self.progress().values())
 
+    def initial_weights(self, replicate=0, data=None):
+        """The initialization of `replicate` that the ticket rewinds to, keyed like the masks
+        (kept locally by the search that trained it, else rebuilt from the seed in seconds;
+        `data`: the run's dataset, loaded when not given), or None, with a warning, where
+        this machine or Keras backend computes other initial weights than the ones the run
+        recorded (their digest)."""
+        import warnings
+
+        from lthkit._io import LthkitWarning
+        from lthkit.data.errors import DataWarning
+        from lthkit.search.ticket import TicketSearch, WeightsDiffer
+        try:
+            with warnings.catch_warnings():
+                # what the data's caveats say is about accuracies, not about initial weights
+                warnings.simplefilter("ignore", DataWarning)
+                return TicketSearch(self.exp, self.store, data=data,
+                                    quiet=True).dense_weights(replicate)
+        except WeightsDiffer as err:
+            warnings.warn(f"lthkit: no initial weights for {self.folder}: {err}",
+                          LthkitWarning, stacklevel=2)
+            return None
+
     @property
     def source(self):
         """The label charts and tables carry: profile, replicates, rounds and folder (and

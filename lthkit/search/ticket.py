@@ -39,6 +39,11 @@ POLL_SECONDS = 2.0
 COMPARED = ("test_accuracy", "early_stop_test_accuracy", "early_stop_iteration", "val_loss")
 
 
+class WeightsDiffer(LthkitError):
+    """Weights rebuilt here are not the ones a stored run recorded (another machine, library
+    version or Keras backend computes them differently)."""
+
+
 def dataset_for(exp):
     """Load the experiment's dataset (see `lthkit.data.load_dataset`)."""
     from lthkit.data import load_dataset
@@ -117,6 +122,23 @@ class TicketSearch:
             self.rewind_at = self._iterations(s.rewind, "rewind")
             self.mask_at = None if s.mask_after is None else self._iterations(s.mask_after,
                                                                               "mask_after")
+
+    def dense_weights(self, replicate=0, name="init"):
+        """The dense round's weights of `replicate`, keyed like the masks: "init" (the
+        initialization every ticket rewinds to; rebuilt from the seed when not kept locally),
+        "trained" (after round 0; trained again when not kept: as long as a round) or
+        "at-<k>it". Checked against the digests the run recorded: weights that this machine
+        or backend computes differently raise `LthkitError`."""
+        if isinstance(replicate, bool) or not isinstance(replicate, int) or \
+                not 0 <= replicate < self.exp.search.replicates:
+            raise bad_param("replicate", replicate, f"a replicate id from 0 to "
+                                                    f"{self.exp.search.replicates - 1}")
+        if not isinstance(name, str) or not (
+                name in ("init", "trained") or
+                (name.startswith("at-") and name.endswith("it") and name[3:-2].isdigit())):
+            raise bad_param("name", name, '"init", "trained" or "at-<k>it"')
+        self._setup()
+        return kernel_weights(self.model, self._dense_weights(replicate, name))
 
     def _iterations(self, value, name):
         it = durations.to_iterations(value, self.trainer.steps_per_epoch, name)
@@ -248,7 +270,7 @@ class TicketSearch:
         digest = _io.arrays_digest(weights)
         path, digests = self._digests(rep)
         if name in digests and digests[name] != digest:
-            raise LthkitError(
+            raise WeightsDiffer(
                 f"{self.store.weights_path(self.exp, rep, name)}: the weights rebuilt here differ "
                 f"from the ones this run was trained with (sha256 {digest[:12]} vs recorded "
                 f"{digests[name][:12]}). Another machine or library version computes them "

@@ -228,3 +228,65 @@ def test_markdown_tables_keep_angle_brackets_and_pipes_as_text():
     from lthkit.book.chapter import provenance_markdown
     prov = provenance_markdown({"data: imdb": "out-of-vocabulary tokens map to <unk>"})
     assert "| data: imdb | out-of-vocabulary tokens map to &lt;unk&gt; |" in prov
+
+
+def test_ticket_init_by_hand():
+    import types
+    layers = {"lstm/forward_lstm/lstm_cell/kernel": {"shape": [2, 2], "kind": "lstm"},
+              "lstm/forward_lstm/lstm_cell/recurrent_kernel": {"shape": [2, 2], "kind": "lstm"},
+              "output/kernel": {"shape": [2, 2], "kind": "output"}}
+    m1 = np.array([[0, 1], [1, 1]], bool)
+    m2 = np.array([[0, 0], [0, 1]], bool)
+    masks = {1: {k: m1 for k in layers}, 2: {k: m2 for k in layers}}
+    store = types.SimpleNamespace(
+        layers=lambda exp: layers,
+        masks=lambda exp, rep, branch, r: masks.get(r) if branch == "main" else None)
+    exp = types.SimpleNamespace(search=types.SimpleNamespace(rounds=2))
+    w = np.array([[1.0, -2.0], [3.0, -4.0]])
+    init = {k: w for k in layers}
+    trained = {k: np.array([[-1.0, 2.0], [3.0, -4.0]]) for k in layers}
+    f = analysis.ticket_init(store, exp, init, trained=trained)
+    assert list(f["round"]) == [1, 1, 1, 2, 2, 2]  # round 3 has no mask: skipped
+    assert list(f["group"][:3]) == ["LSTM input kernels", "recurrent kernels", "output"]
+    one, two = f[f["round"] == 1].iloc[0], f[f["round"] == 2].iloc[0]
+    assert one["kept"] == 0.75 and two["kept"] == 0.25
+    assert one["magnitude"] == pytest.approx(3.0 / 2.5)  # (2 + 3 + 4) / 3 over (1+2+3+4) / 4
+    assert two["magnitude"] == pytest.approx(4.0 / 2.5)
+    assert one["same_sign_kept"] == pytest.approx(2 / 3) and one["same_sign_all"] == 0.5
+    assert two["same_sign_kept"] == 1.0
+    assert "same_sign_kept" not in analysis.ticket_init(store, exp, init).columns
+
+
+def test_fitting_table_names_its_columns_and_refuses_unknown_ones():
+    fit = pd.DataFrame({"series": ["winning ticket", "random pruning"],
+                        "branch": ["main", "random"], "round": [1, 1],
+                        "percent_remaining": [80.04, 80.04],
+                        "train_loss_at_early_stop": [0.1, 0.4],
+                        "val_loss_at_early_stop": [0.6, 0.5], "overfit": [0.3, 0.0]})
+    t = analysis.fitting_table(fit, ("train_loss_at_early_stop", "val_loss_at_early_stop"))
+    assert list(t.index) == [80.0]
+    assert list(t.columns.get_level_values(0).unique()) == ["training loss at early stop",
+                                                            "lowest validation loss"]
+    assert t.loc[80.0, ("training loss at early stop", "winning ticket")] == 0.1
+    with pytest.raises(Exception, match="values=\\['loss'\\]"):
+        analysis.fitting_table(fit, ("loss",))
+
+
+def test_head_starts_reads_each_run_at_its_level_nearest_the_percent_asked():
+    import types
+    layers = {"conv/kernel": {"shape": [1, 4], "kind": "conv"},
+              "output/kernel": {"shape": [1, 4], "kind": "output"}}
+    masks = {1: np.array([[1, 1, 1, 0]], bool), 2: np.array([[1, 1, 0, 0]], bool),
+             3: np.array([[1, 0, 0, 0]], bool)}
+    store = types.SimpleNamespace(
+        layers=lambda exp: layers,
+        masks=lambda exp, rep, branch, r: {k: masks[r] for k in layers} if r in masks else None)
+    init = {k: np.array([[4.0, 3.0, 2.0, 1.0]]) for k in layers}  # mean |w| 2.5
+    run = types.SimpleNamespace(store=store, exp=types.SimpleNamespace(
+        search=types.SimpleNamespace(rounds=3)), initial_weights=lambda rep: init)
+    lost = types.SimpleNamespace(initial_weights=lambda rep: None)  # another backend
+    h = analysis.head_starts({"a": run, "missing": None, "other backend": lost}, percent=40)
+    assert list(h["run"]) == ["a", "a"] and list(h["group"]) == ["conv", "output"]
+    assert list(h["percent_kept"]) == [50.0, 50.0]  # round 2: 50 % is nearest 40 %
+    assert h["magnitude"].tolist() == pytest.approx([3.5 / 2.5] * 2)
+    assert analysis.head_starts({"missing": None}).empty

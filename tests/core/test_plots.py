@@ -1,5 +1,6 @@
 """Charts: a long source label is wrapped under the title instead of widening the chart."""
 import pandas as pd
+import pytest
 
 from lthkit import plots
 from lthkit.plots.charts import source_lines
@@ -36,3 +37,17 @@ def test_branch_curves_draws_one_panel_per_metric_and_a_line_per_branch():
     assert labels == {"winning ticket", "random reinit"}
     # one point per branch and iteration, the mean of the replicates of round 1 only
     assert all(len(rows) == 4 for rows in data)
+
+
+def test_init_magnitude_draws_a_line_per_group_and_the_fresh_draw_at_one():
+    frame = pd.DataFrame({"round": [1, 1, 1, 2, 2, 2],
+                          "group": ["conv", "conv", "output"] * 2,
+                          "kept": [0.8, 0.8, 0.8, 0.64, 0.64, 0.64],
+                          "magnitude": [1.1, 1.3, 1.0, 1.5, 1.7, 1.2]})
+    spec = plots.init_magnitude(frame, source=LONG).to_dict()
+    rows = [r for d in spec["datasets"].values() for r in d]
+    conv2 = [r for r in rows if r.get("group") == "conv" and r.get("round") == 2]
+    assert len(conv2) == 1 and conv2[0]["mean"] == pytest.approx(1.6)
+    assert (conv2[0]["min"], conv2[0]["max"], conv2[0]["kept"]) == (1.5, 1.7, 64.0)
+    assert {"y": 1.0} in rows  # the rule: a fresh draw
+    assert spec["title"]["subtitle"][1:] == source_lines(LONG)

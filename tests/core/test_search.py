@@ -1,5 +1,7 @@
 """The ticket search end to end on small synthetic data: rewinding, controls, seeds,
 one-shot, early tickets, and the optimizer reset."""
+import json
+
 import numpy as np
 import pytest
 
@@ -303,3 +305,44 @@ def test_rewind_sweep_reuses_the_targets_own_search_at_k_zero():
     assert experiment_hash(late) != experiment_hash(base)
     with pytest.raises(Exception, match="rewinds"):
         rewind_sweep("lenet_300_100", "quick", ["soon"])
+
+
+def test_dense_weights_are_the_initialization_keyed_like_masks_and_checked(tmp_path, tiny_data):
+    from lthkit.search import StoredRun, initial_weights
+    from lthkit.search.ticket import WeightsDiffer
+    exp = tiny_experiment(rounds=1)
+    store = ResultStore(tmp_path)
+    search = TicketSearch(exp, store, data=tiny_data, quiet=True)
+    table = search.run()
+    expected = kernel_weights(search.model, initial_weights(exp, tiny_data, exp.search.seed))
+    got = TicketSearch(exp, store, data=tiny_data, quiet=True).dense_weights(0, "init")
+    assert set(got) == set(store.masks(exp, 0, "main", 1)) == set(expected)
+    for key in expected:
+        np.testing.assert_array_equal(got[key], expected[key])
+    # not kept locally: rebuilt from the seed, the same weights
+    search.store.weights_path(exp, 0, "init").unlink()
+    run_ = StoredRun(exp, store, table)
+    rebuilt = run_.initial_weights(0, data=tiny_data)
+    for key in expected:
+        np.testing.assert_array_equal(rebuilt[key], expected[key])
+    # a digest that does not match (another backend's draw): an error, or None and a warning
+    search.store.weights_path(exp, 0, "init").unlink()
+    digests = store.dense_replicate_dir(exp, 0) / "digests.json"
+    recorded = load_json(digests)
+    digests.write_text(json.dumps({**recorded, "init": "0" * 64}))
+    with pytest.raises(WeightsDiffer, match="differ from the ones this run was trained with"):
+        TicketSearch(exp, store, data=tiny_data, quiet=True).dense_weights(0)
+    with pytest.warns(UserWarning, match="no initial weights"):
+        assert run_.initial_weights(0, data=tiny_data) is None
+
+
+@pytest.mark.parametrize("kw, param", [({"replicate": 1}, "replicate"),
+                                       ({"replicate": True}, "replicate"),
+                                       ({"name": "at-xit"}, "name"),
+                                       ({"name": "final"}, "name")])
+def test_dense_weights_bad_input_names_the_parameter(tmp_path, tiny_data, kw, param):
+    from lthkit._errors import LthkitError
+    search = TicketSearch(tiny_experiment(rounds=1), ResultStore(tmp_path), data=tiny_data,
+                          quiet=True)
+    with pytest.raises(LthkitError, match=f"^{param}"):
+        search.dense_weights(**kw)
