@@ -371,17 +371,17 @@ def ticket_init(store, exp, init, replicate=0, rounds=None, trained=None):
     """How the weights a ticket keeps started out, against all the weights of their layer.
 
     `init` is the replicate's initialization keyed like the masks (`StoredRun.
-    initial_weights`). One row per round and masked weight: `group` (`weight_group`),
-    `kept` (fraction the ticket's mask keeps) and `magnitude`, the mean |initial weight|
-    the mask keeps over the mean of the whole layer. Random reinitialization trains the
+    initial_weights`). One row per trained level (default: rounds 1 to the experiment's
+    last; the next level's mask, already drawn, is left out) and masked weight: `group`
+    (`weight_group`), `kept` (fraction the ticket's mask keeps) and `magnitude`, the mean
+    |initial weight| the mask keeps over the mean of the whole layer. Random reinitialization trains the
     same mask with a fresh draw from the same initializer, whose ratio is 1 by construction;
     above 1 the ticket starts with larger weights than its control. With `trained` (the
     dense round's trained weights, same keys), `same_sign_kept` and `same_sign_all` are the
     fractions of the kept and of all weights whose initial sign training kept."""
     rows = []
     kinds = {k: v["kind"] for k, v in store.layers(exp).items()}
-    last = exp.search.rounds + 1
-    for r in rounds if rounds is not None else range(1, last + 1):
+    for r in rounds if rounds is not None else range(1, exp.search.rounds + 1):
         masks = store.masks(exp, replicate, "main", r)
         if masks is None:
             continue

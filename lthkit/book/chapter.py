@@ -197,7 +197,8 @@ def _which(run, store, exp, source):
 def show_fitting(run, store, exp, source, round_=None,
                  values=("val_loss_at_early_stop", "overfit")):
     """How the ticket and its controls fit the training data: their training and validation
-    loss curves at level `round_` (default: the deepest level every branch reached), from
+    loss curves at level `round_` (default, or where not every branch reached it: the
+    deepest level every branch reached), from
     the stored full-profile `run` where there is one (else `exp` in `store`, labelled
     `source`). Returns `analysis.fitting_table` of every level, with `values`."""
     from IPython.display import display
@@ -205,7 +206,10 @@ def show_fitting(run, store, exp, source, round_=None,
     from lthkit import analysis, plots
     store, exp, source, where = _which(run, store, exp, source)
     curves = store.curves(exp)
-    r = round_ or int(curves.groupby("branch")["round"].max().min())
+    deepest = int(curves.groupby("branch")["round"].max().min())
+    if round_ is not None and not 0 < round_ <= deepest:
+        print(f"level {round_} is not one that every branch reached: showing level {deepest}")
+    r = round_ if round_ is not None and 0 < round_ <= deepest else deepest
     display(label(plots.branch_curves(curves, r, source=source), **where))
     return analysis.fitting_table(analysis.fitting(curves), values)
 

@@ -237,7 +237,8 @@ def test_ticket_init_by_hand():
               "output/kernel": {"shape": [2, 2], "kind": "output"}}
     m1 = np.array([[0, 1], [1, 1]], bool)
     m2 = np.array([[0, 0], [0, 1]], bool)
-    masks = {1: {k: m1 for k in layers}, 2: {k: m2 for k in layers}}
+    masks = {1: {k: m1 for k in layers}, 2: {k: m2 for k in layers},
+             3: {k: m2 for k in layers}}  # the next level's mask, already drawn
     store = types.SimpleNamespace(
         layers=lambda exp: layers,
         masks=lambda exp, rep, branch, r: masks.get(r) if branch == "main" else None)
@@ -246,7 +247,8 @@ def test_ticket_init_by_hand():
     init = {k: w for k in layers}
     trained = {k: np.array([[-1.0, 2.0], [3.0, -4.0]]) for k in layers}
     f = analysis.ticket_init(store, exp, init, trained=trained)
-    assert list(f["round"]) == [1, 1, 1, 2, 2, 2]  # round 3 has no mask: skipped
+    assert list(f["round"]) == [1, 1, 1, 2, 2, 2]  # round 3 is not trained: left out
+    assert set(analysis.ticket_init(store, exp, init, rounds=[3])["round"]) == {3}
     assert list(f["group"][:3]) == ["LSTM input kernels", "recurrent kernels", "output"]
     one, two = f[f["round"] == 1].iloc[0], f[f["round"] == 2].iloc[0]
     assert one["kept"] == 0.75 and two["kept"] == 0.25

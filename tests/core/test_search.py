@@ -346,3 +346,16 @@ def test_dense_weights_bad_input_names_the_parameter(tmp_path, tiny_data, kw, pa
                           quiet=True)
     with pytest.raises(LthkitError, match=f"^{param}"):
         search.dense_weights(**kw)
+
+
+def test_show_fitting_shows_a_level_every_branch_reached(tmp_path, tiny_data, capsys):
+    from lthkit import book
+    exp = tiny_experiment(rounds=1, controls=("reinit",))
+    run(exp, tmp_path, tiny_data)
+    t = book.show_fitting(None, ResultStore(tmp_path), exp, "tiny", round_=5)
+    assert "level 5 is not one that every branch reached: showing level 1" in \
+        capsys.readouterr().out
+    assert len(t) == 2  # dense and level 1
+    assert list(t.columns.get_level_values(0).unique()) == ["lowest validation loss",
+                                                            "its rise by the end of training"]
+    assert set(t.columns.get_level_values(1)) == {"winning ticket", "random reinit"}
