@@ -170,10 +170,12 @@ head = book.show_init_magnitude(imdb_full, store, imdb, source, data=imdb_data)
 # %% [markdown]
 # The sparser the ticket, the larger its head start: at 10.7 % of the weights its
 # convolution weights start 1.8 times larger than their layer's average (the embedding
-# hardly differs: 1.04). The ticket starts on the dense network's path, at a larger scale,
-# and retraces it quickly, memorization included. The recurrent chapter finds the same,
-# more strongly, in the BiLSTM, and compares the head starts of every stored text run: on
-# AG News, where the ticket holds up better, the CNN's is smaller (1.3).
+# hardly differs: 1.04). The ticket keeps the weights that training made large, and they
+# start large: a head start that, with the curves above, is consistent with the ticket
+# retracing the dense network's path quickly, memorization included. The recurrent
+# chapter finds the same, more strongly, in the BiLSTM (where it also checks the signs),
+# and compares the head starts of every stored text run: on AG News, where the ticket
+# holds up better, the CNN's is smaller (1.3).
 
 # %% [markdown]
 # ## Kim's CNN on AG News
