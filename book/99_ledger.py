@@ -10,7 +10,7 @@
 #     language: python
 #     name: lthkit
 #   lthkit:
-#     budget: {smoke: 30, quick: 20, full: 60}
+#     budget: {smoke: 30, quick: 30, full: 60}
 #     reads_store: true
 # ---
 
