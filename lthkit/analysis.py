@@ -374,9 +374,10 @@ def ticket_init(store, exp, init, replicate=0, rounds=None, trained=None):
     initial_weights`). One row per trained level (default: rounds 1 to the experiment's
     last; the next level's mask, already drawn, is left out) and masked weight: `group`
     (`weight_group`), `kept` (fraction the ticket's mask keeps) and `magnitude`, the mean
-    |initial weight| the mask keeps over the mean of the whole layer. Random reinitialization trains the
-    same mask with a fresh draw from the same initializer, whose ratio is 1 by construction;
-    above 1 the ticket starts with larger weights than its control. With `trained` (the
+    |initial weight| the mask keeps over the mean of the whole layer. Random
+    reinitialization trains the same mask with a fresh draw from the same initializer,
+    whose ratio is 1 by construction; above 1 the ticket starts with larger weights than
+    its control. With `trained` (the
     dense round's trained weights, same keys), `same_sign_kept` and `same_sign_all` are the
     fractions of the kept and of all weights whose initial sign training kept."""
     rows = []
@@ -402,9 +403,10 @@ def ticket_init(store, exp, init, replicate=0, rounds=None, trained=None):
 def head_starts(runs, percent=10.7, replicate=0):
     """`ticket_init` of several stored runs side by side, at each run's level nearest
     `percent` % of the weights kept: one row per run and group of weights with the mean
-    magnitude ratio over the group's layers (`percent_kept`: the level's mean over layers). `runs` maps a name to a `StoredRun` (None: not
-    stored, left out); a run whose initialization this machine or backend cannot rebuild is
-    left out with the warning `StoredRun.initial_weights` gives."""
+    magnitude ratio over the group's layers (`percent_kept`: the level's mean over layers).
+    `runs` maps a name to a `StoredRun` (None: not stored, left out); a run whose
+    initialization this machine or backend cannot rebuild is left out with the warning
+    `StoredRun.initial_weights` gives."""
     rows = []
     for name, run in runs.items():
         init = run.initial_weights(replicate) if run is not None else None

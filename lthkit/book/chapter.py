@@ -198,9 +198,9 @@ def show_fitting(run, store, exp, source, round_=None,
                  values=("val_loss_at_early_stop", "overfit")):
     """How the ticket and its controls fit the training data: their training and validation
     loss curves at level `round_` (default, or where not every branch reached it: the
-    deepest level every branch reached), from
-    the stored full-profile `run` where there is one (else `exp` in `store`, labelled
-    `source`). Returns `analysis.fitting_table` of every level, with `values`."""
+    deepest level every branch reached), from the stored full-profile `run` where there is
+    one (else `exp` in `store`, labelled `source`). Returns `analysis.fitting_table` of
+    every level, with `values`."""
     from IPython.display import display
 
     from lthkit import analysis, plots

@@ -128,7 +128,7 @@ class TicketSearch:
         initialization every ticket rewinds to; rebuilt from the seed when not kept locally),
         "trained" (after round 0; trained again when not kept: as long as a round) or
         "at-<k>it". Checked against the digests the run recorded: weights that this machine
-        or backend computes differently raise `LthkitError`."""
+        or backend computes differently raise `WeightsDiffer` (an `LthkitError`)."""
         if isinstance(replicate, bool) or not isinstance(replicate, int) or \
                 not 0 <= replicate < self.exp.search.replicates:
             raise bad_param("replicate", replicate, f"a replicate id from 0 to "
