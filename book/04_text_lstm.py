@@ -89,6 +89,14 @@ display(gates.pivot_table(index="round", columns=["kernel", "gate"], values="kep
 # a gate that keeps more than the others does so at their expense. A gate whose line sinks
 # faster held smaller weights after training, which is where magnitude pruning cuts first.
 #
+# In the stored run the answer is yes, for the input kernels: after ten rounds (10.7 % of
+# each kernel kept) the cell candidate keeps 17.8 % of its input weights, the forget and
+# output gates 9.1 % each and the input gate 7.1 % (replicate 0; replicate 1: 18.6, 7.9,
+# 8.3 and 8.0 %). What a word writes into the cell survives pruning better than what it
+# says about the gates. The recurrent kernels are pruned more evenly (9.3 to 12.3 %), the
+# cell candidate and the output gate a little ahead. The gap opens early: at 32.8 % the
+# cell candidate keeps 42.7 % of its input weights, the three gates 28 to 30 %.
+#
 # ## The BiLSTM on IMDb
 #
 # Iterative magnitude pruning with rewinding to the initialization and both controls, as in
