@@ -138,7 +138,7 @@ class TicketSearch:
                 (name.startswith("at-") and name.endswith("it") and name[3:-2].isdigit())):
             raise bad_param("name", name, '"init", "trained" or "at-<k>it"')
         self._setup()
-        return kernel_weights(self.model, self._dense_weights(replicate, name))
+        return self._dense_kernels(replicate, name)
 
     def _iterations(self, value, name):
         it = durations.to_iterations(value, self.trainer.steps_per_epoch, name)
@@ -323,10 +323,14 @@ class TicketSearch:
     def _rewind_weights(self, rep):
         return self._dense_weights(rep, _at_name(self.rewind_at))
 
+    def _dense_kernels(self, rep, name):
+        """`_dense_weights` keyed like the masks (the prunable weights only)."""
+        return kernel_weights(self.model, self._dense_weights(rep, name))
+
     def _dense_scores(self, rep):
         """The weights masks are scored on at round 0: trained, or after `mask_after`."""
-        name = "trained" if self.mask_at is None else _at_name(self.mask_at)
-        return kernel_weights(self.model, self._dense_weights(rep, name))
+        return self._dense_kernels(rep, "trained" if self.mask_at is None
+                                   else _at_name(self.mask_at))
 
     # -- rounds ---------------------------------------------------------------------------
     def _train(self, weights, masks, data_seed, snapshot_at, desc):
@@ -372,7 +376,7 @@ class TicketSearch:
     def _next_masks(self, rep, r, scores, masks):
         """Mask r + 1 from `scores` and mask r (the experiment's pruning settings)."""
         p, s = self.exp.prune, self.exp.search
-        init = kernel_weights(self.model, self._dense_weights(rep, "init")) \
+        init = self._dense_kernels(rep, "init") \
             if p.criterion in ("init_magnitude", "movement") else None
         return prune(scores, masks, p.rates, kinds=self.kinds, criterion=p.criterion,
                      strategy=p.strategy, init_weights=init,
