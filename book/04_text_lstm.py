@@ -10,7 +10,7 @@
 #     language: python
 #     name: lthkit
 #   lthkit:
-#     budget: {smoke: 60, quick: 150}
+#     budget: {smoke: 60, quick: 165}
 # ---
 
 # %% [markdown]

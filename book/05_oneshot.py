@@ -10,7 +10,7 @@
 #     language: python
 #     name: lthkit
 #   lthkit:
-#     budget: {smoke: 60, quick: 135}
+#     budget: {smoke: 60, quick: 120}
 # ---
 
 # %% [markdown]
