@@ -177,6 +177,30 @@ else:
         {c: "{:.3f}" for c in ("overlap", "overlap_chance", "jaccard", "jaccard_chance")}))
 
 # %% [markdown]
+# **What the stored masks show** (replicate 0 of the full-profile runs). At the first level
+# the two masks are the same, as they must be: both prune the same trained dense network by
+# the same rates. From there they part quickly. At 32.9 % of the weights the one-shot mask
+# keeps 48 % of the iterative ticket's weights (33 % by chance), at 10.8 % it keeps 24 %
+# (11 %), at 5.57 %, where both tickets still match the dense network, 19 % (5.6 %), and at
+# 0.40 % only 7 % (0.4 %). The overlap stays above chance at every level, and the ratio
+# grows with sparsity (1.5 times chance at 32.9 %, 3.3 times at 5.57 %, 18 times at
+# 0.40 %), so the two procedures agree on a core of weights; but most of each ticket is its
+# own. Retraining the pruned network between rounds reorders the magnitudes enough that
+# iterative pruning ends up somewhere one-shot pruning of the dense network does not go,
+# and at 5.57 % two largely different subnetworks of the same initialization are both
+# winning tickets.
+#
+# Per layer, at 0.40 %, the agreement is almost all in the first hidden layer (58 shared
+# weights of 889, 3.4 expected by chance) and the output layer (18 of 71, 5 by chance);
+# in the second hidden layer the two masks share 1 weight of 114, about what chance gives
+# (0.4). At this level the one-shot ticket has collapsed (49 % accuracy against the
+# iterative ticket's 94 %); whether its choice in the middle layer is the cause, the masks
+# alone cannot say (a thing to try below).
+# The rebuilt masks: the first Lenet run was stored before masks were committed;
+# `--rebuild-masks` trained its rounds again and checked every one against the stored
+# metrics (all matched), so these are the masks those rounds used.
+
+# %% [markdown]
 # ## IMDb against [TXT]'s week-11 grid
 #
 # [TXT]'s notes give IMDb test accuracies of "ticket / random reinitialization" pairs at five
@@ -244,6 +268,9 @@ if run_imdb:
 #   fall below the dense network, and where the iterative one?
 # - Compare the masks of the random-pruning controls of the two procedures: their overlap
 #   should sit at chance. Does it?
+# - Swap one layer's mask between the two procedures at 0.40 % (say the iterative ticket's
+#   second hidden layer into the one-shot ticket, with `lthkit.pruning.set_masks`) and
+#   retrain: which layer's choice makes the one-shot ticket collapse?
 # - One-shot with *global* pruning (`search.experiment(..., strategy="global", rates=0.2,
 #   mode="oneshot")`): does one ranking over all layers close the gap to iterative pruning?
 
