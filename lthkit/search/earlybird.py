@@ -130,7 +130,8 @@ def report(exp, store, level, replicates=(0,), window=5, threshold=0.1, data=Non
 
     For each replicate: the detection epoch (or None), the share of the dense training it
     saves, the Hamming distance and Jaccard overlap of its mask with the iterative (IMP)
-    ticket of the same level, and the test accuracy (at early stop) of three tickets of that
+    ticket of the same level (each next to its value for two random masks of the same
+    per-layer sizes), and the test accuracy (at early stop) of three tickets of that
     sparsity trained from the same rewind point: the early-bird one (mask from the weights
     after the detection epoch), the one-shot one from the fully trained weights, and the IMP
     one. Trains what is missing (each an ordinary, stored experiment). Returns (table, runs:
@@ -167,6 +168,9 @@ def report(exp, store, level, replicates=(0,), window=5, threshold=0.1, data=Non
                 d = mask_distance(a, b).loc["total"]
                 row["Hamming to IMP mask"] = round(float(d["hamming"]), 4)
                 row["Jaccard with IMP mask"] = round(float(d["jaccard"]), 4)
+                # two random masks of this size: what the two numbers above mean
+                row["Hamming by chance"] = round(float(d["hamming_chance"]), 4)
+                row["Jaccard by chance"] = round(float(d["jaccard_chance"]), 4)
         for name, t in tables.items():
             if t.empty:
                 row[f"{name} ticket (%)"] = None

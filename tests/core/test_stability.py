@@ -83,6 +83,14 @@ def test_early_bird_masks_converge_to_the_trained_mask(tmp_path, tiny_data):
     row = table.iloc[0]
     assert row["detected epoch"] == result["detected"] is not None
     assert 0 <= row["Hamming to IMP mask"] <= 1 and row["early-bird ticket (%)"] > 0
+    # next to them, their values for two random masks of the same per-layer sizes: with
+    # layer sizes s and kept counts k (equal in both masks), E[both] = k^2 / s per layer
+    masks = store.masks(earlybird.early_bird_experiment(exp, 2, result["detected"]), 0, "main", 2)
+    s = sum(m.size for m in masks.values())
+    both = sum(float(m.sum()) ** 2 / m.size for m in masks.values())
+    kept = sum(float(m.sum()) for m in masks.values())
+    assert row["Hamming by chance"] == pytest.approx(2 * (kept - both) / s, abs=1e-4)
+    assert row["Jaccard by chance"] == pytest.approx(both / (2 * kept - both), abs=1e-4)
     saved = 100 * (1 - row["detected epoch"] * result["steps_per_epoch"] /
                    result["total_iterations"])
     assert row["dense training saved (%)"] == pytest.approx(round(saved, 1))
