@@ -1,4 +1,5 @@
-"""What both command lines share: argument errors in one line, NAME=VALUE arguments."""
+"""What both command lines share: argument errors in one line, NAME=VALUE arguments, the
+option to adopt rebuilt weights."""
 import argparse
 import sys
 
@@ -22,3 +23,20 @@ def name_value(example):
             raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE, e.g. {example}")
         return name, yaml.safe_load(value)
     return parse
+
+
+def add_adopt_option(parser):
+    """--adopt-rebuilt-weights, for both command lines (see `adopt_from`)."""
+    parser.add_argument("--adopt-rebuilt-weights", action="store_true",
+                        help="where this machine rebuilds a dense round's trained weights (or a "
+                             "rewind point) other than the recorded ones, train on with them "
+                             "and record the adoption in digests.json (default: refuse)")
+
+
+def adopt_from(args):
+    """Make every search of this process adopt rebuilt weights, if the command line asked."""
+    if args.adopt_rebuilt_weights:
+        import os
+
+        from lthkit.search.ticket import ADOPT_ENV
+        os.environ[ADOPT_ENV] = "1"

@@ -16,7 +16,7 @@ Every bad argument is refused in one line on stderr, with exit code 2.
 import argparse
 import sys
 
-from lthkit._cli import OneLineParser, name_value
+from lthkit._cli import OneLineParser, add_adopt_option, adopt_from, name_value
 from lthkit._errors import LthkitError
 
 _knob = name_value("training=5ep")
@@ -57,6 +57,7 @@ def parser():
                    help="after the search: early-bird detection for a one-shot mask of LEVEL "
                         "rounds, with its tickets, every replicate")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_adopt_option(p)
     return p
 
 
@@ -70,6 +71,7 @@ def main(argv=None):
 
 
 def run(args):
+    adopt_from(args)
     from lthkit.profiles import results_store
     from lthkit.search import TicketSearch, experiment
     from lthkit.store import ResultStore

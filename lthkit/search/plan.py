@@ -236,14 +236,16 @@ def run(names=None, store=None, quiet=False):
 def main(argv=None):
     import sys
 
-    from lthkit._cli import OneLineParser
+    from lthkit._cli import OneLineParser, add_adopt_option, adopt_from
     from lthkit._errors import LthkitError
     p = OneLineParser(prog="python -m lthkit.search.plan", description=__doc__.split("\n\n")[0])
     p.add_argument("--run", action="store_true", help="train what is missing, in order")
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these entries")
     p.add_argument("--store", help="result store folder (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    add_adopt_option(p)
     args = p.parse_args(argv)
+    adopt_from(args)
     from lthkit.store import ResultStore
     store = ResultStore(args.store) if args.store else None
     try:

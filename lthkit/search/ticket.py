@@ -14,8 +14,17 @@ locked while it trains, so several processes (one per core, or a chapter and the
 line) share one experiment without doing anything twice; a process waits for what another
 holds. Anything not stored (weights; masks of an old or damaged run) is rebuilt: from the
 seed, or by training again, and checked against the digests the store recorded.
+
+Trained weights are rebuilt exactly only by the same arithmetic: another CPU may train the
+dense round to weights that differ in the last bits, and a run refuses them
+(`WeightsDiffer`). So a one-shot search cuts the masks of all its levels as soon as it has the
+trained weights (resuming it elsewhere needs only the masks and the initialization), and
+`adopt_rebuilt=True` (`--adopt-rebuilt-weights`, or LTHKIT_ADOPT_REBUILT=1) trains on
+with the weights rebuilt here, recording the adoption beside the original digest
+(`digests.json`, "adopted").
 """
 import inspect
+import os
 import sys
 import time
 
@@ -33,10 +42,15 @@ from lthkit.search.train import Trainer
 from lthkit.store import ResultStore
 from lthkit.store.identity import FORMAT, dense_hash, derived_seed, experiment_hash
 from lthkit.store.masks import load_masks, masks_digest, save_masks
-from lthkit.store.store import MAIN, expected_counts
+from lthkit.store.store import MAIN, accepted_digest, expected_counts
 
 POLL_SECONDS = 2.0
 COMPARED = ("test_accuracy", "early_stop_test_accuracy", "early_stop_iteration", "val_loss")
+
+
+# Set to "1": every search adopts dense weights rebuilt here that differ from the recorded
+# ones (TicketSearch's adopt_rebuilt=None reads it).
+ADOPT_ENV = "LTHKIT_ADOPT_REBUILT"
 
 
 class WeightsDiffer(LthkitError):
@@ -90,8 +104,12 @@ def _at_name(iterations):
 class TicketSearch:
     """Runs (or resumes) one `Experiment` against a `ResultStore`."""
 
-    def __init__(self, exp, store, data=None, quiet=False, replicates=None):
+    def __init__(self, exp, store, data=None, quiet=False, replicates=None, adopt_rebuilt=None):
         self.exp, self.store, self.data, self.quiet = exp, store, data, quiet
+        # None: as the environment says (the command lines' --adopt-rebuilt-weights sets
+        # it, so that the analyses' own searches adopt too)
+        self.adopt_rebuilt = (os.environ.get(ADOPT_ENV) == "1" if adopt_rebuilt is None
+                              else bool(adopt_rebuilt))
         n = exp.search.replicates
         if replicates is None:
             replicates = range(n)
@@ -269,12 +287,23 @@ class TicketSearch:
         """Save weights of the dense round locally and check or record their digest."""
         digest = _io.arrays_digest(weights)
         path, digests = self._digests(rep)
-        if name in digests and digests[name] != digest:
-            raise WeightsDiffer(
-                f"{self.store.weights_path(self.exp, rep, name)}: the weights rebuilt here differ "
-                f"from the ones this run was trained with (sha256 {digest[:12]} vs recorded "
-                f"{digests[name][:12]}). Another machine or library version computes them "
-                "differently; resume the run where it started, or start a new store.")
+        accepted = accepted_digest(digests, name)
+        if accepted is not None and accepted != digest:
+            if not self.adopt_rebuilt or name == "init":
+                raise WeightsDiffer(
+                    f"{self.store.weights_path(self.exp, rep, name)}: the weights rebuilt here "
+                    f"differ from the ones this run was trained with (sha256 {digest[:12]} vs "
+                    f"recorded {accepted[:12]}). Another machine or library version computes "
+                    "them differently; resume the run where it started, start a new store, or "
+                    "train on with these weights (adopt_rebuilt=True, --adopt-rebuilt-weights"
+                    "; not for the initialization).")
+            digests = adopt(digests, name, digest, accepted)
+            _io.save_json(path, digests)
+            import warnings
+            warnings.warn(f"lthkit: {self.store.weights_path(self.exp, rep, name)}: the weights "
+                          f"rebuilt here differ from the recorded ones ({digest[:12]} vs "
+                          f"{accepted[:12]}); adopted: what is trained from now on uses them "
+                          "(recorded in digests.json)", _io.LthkitWarning, stacklevel=3)
         if name not in digests:
             _io.save_json(path, {**digests, name: digest})
         _io.save_npz(self.store.weights_path(self.exp, rep, name), weights)
@@ -289,7 +318,7 @@ class TicketSearch:
         except _io.DamagedFile as err:
             _io.quarantine(path, err.reason)
             return None
-        recorded = self._digests(rep)[1].get(name)
+        recorded = accepted_digest(self._digests(rep)[1], name)
         if recorded and recorded != _io.arrays_digest(weights):
             _io.quarantine(path, "its digest is not the one recorded for it")
             return None
@@ -370,8 +399,20 @@ class TicketSearch:
         stored = self.store.metrics(self.exp, rep, MAIN, 0)
         if stored is not None:
             self._compare_replay(path, stored, record)
+            self._note_adopted_replay(rep, record)
         elif not replay or not path.exists():
             _io.save_json(path, record)
+
+    def _note_adopted_replay(self, rep, record):
+        """If the trained weights of this replay were just adopted, record the replay's
+        numbers with them: what the network the later rounds build on scored."""
+        path, digests = self._digests(rep)
+        entries = (digests.get("adopted") or {}).get("trained") or []
+        weights = self._stored_weights(rep, "trained") if entries else None
+        if weights is not None and "replay" not in entries[-1] and \
+                entries[-1]["sha256"] == _io.arrays_digest(weights):
+            entries[-1]["replay"] = {k: record.get(k) for k in COMPARED}
+            _io.save_json(path, digests)
 
     def _next_masks(self, rep, r, scores, masks):
         """Mask r + 1 from `scores` and mask r (the experiment's pruning settings)."""
@@ -389,13 +430,31 @@ class TicketSearch:
         masks = self.store.masks(self.exp, rep, MAIN, r)
         if masks is not None:
             return masks
-        if r == 1 or self.exp.search.mode == "oneshot":
+        if self.exp.search.mode == "oneshot":
+            self._cut_levels(rep)
+            masks = self.store.masks(self.exp, rep, MAIN, r)
+        elif r == 1:
             masks = self._next_masks(rep, r - 1, self._dense_scores(rep), self._masks(rep, r - 1))
             self._save_mask(rep, r, masks)
         else:
             self._main_round(rep, r - 1, replay=True)
             masks = self.store.masks(self.exp, rep, MAIN, r)
         return masks
+
+    def _cut_levels(self, rep):
+        """One-shot: cut and save the masks of every level up to the last, all from the same
+        dense weights, so that no later level needs them again (on another machine they may
+        not be rebuilt exactly). Mask r prunes mask r - 1 by the rates: rates**r in all."""
+        scores, masks = None, self._ones()
+        for q in range(1, self.exp.search.last_round + 1):
+            stored = self.store.masks(self.exp, rep, MAIN, q)
+            if stored is not None:
+                masks = stored
+                continue
+            if scores is None:
+                scores = self._dense_scores(rep)
+            masks = self._next_masks(rep, q - 1, scores, masks)
+            self._save_mask(rep, q, masks)
 
     def _save_mask(self, rep, r, masks):
         """Save main mask r; if one is stored and differs, what was built on it is stale."""
@@ -513,12 +572,23 @@ class TicketSearch:
         _io.save_json(self.store.metrics_path(self.exp, rep, control, r), record)
 
 
+def adopt(digests, name, digest, replaces):
+    """`digests` with `digest` adopted for weights `name`, and where and when."""
+    import platform
+    entry = {"sha256": digest, "replaces": replaces, "time": time.time(),
+             "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+             "backend": keras.backend.backend()}
+    adopted = dict(digests.get("adopted") or {})
+    adopted[name] = list(adopted.get(name) or []) + [entry]
+    return {**digests, "adopted": adopted}
+
+
 def _masked(model):
     from lthkit.pruning import masked_variables
     return masked_variables(model)
 
 
-def run_search(exp, store=None, data=None, quiet=False, replicates=None):
+def run_search(exp, store=None, data=None, quiet=False, replicates=None, adopt_rebuilt=None):
     """Run or resume `exp`; returns the tidy results table (pandas DataFrame).
 
     `replicates` (ids) restricts this call to some replicates, e.g. to run them in
@@ -529,4 +599,5 @@ def run_search(exp, store=None, data=None, quiet=False, replicates=None):
         import platformdirs
         from pathlib import Path
         store = ResultStore(Path(platformdirs.user_cache_dir("lthkit")) / "results")
-    return TicketSearch(exp, store, data=data, quiet=quiet, replicates=replicates).run()
+    return TicketSearch(exp, store, data=data, quiet=quiet, replicates=replicates,
+                        adopt_rebuilt=adopt_rebuilt).run()

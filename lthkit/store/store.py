@@ -5,7 +5,8 @@ Layout (format 2)::
     <root>/dense-<model>-<dense hash>/            round 0, shared by every experiment that
         dense.json                                trains the same dense network
         replicate-0/metrics.json                  round 0's metrics                  [committed]
-        replicate-0/digests.json                  sha256 of the weights below        [committed]
+        replicate-0/digests.json                  sha256 of the weights below (and any
+                                                  adopted on another machine) [committed]
         replicate-0/init.npz                      initial weights       (local; rebuilt from the seed)
         replicate-0/trained.npz                   weights after round 0 (local; rebuilt by training)
         replicate-0/at-500it.npz                  weights after 500 iterations (rewind points)
@@ -264,7 +265,7 @@ class ResultStore:
             except _io.DamagedFile as err:
                 _io.quarantine(path, err.reason, stacklevel=2)
                 continue
-            recorded = digests.get(path.stem)
+            recorded = accepted_digest(digests, path.stem)
             if recorded and recorded != _io.arrays_digest(weights):
                 _io.quarantine(path, "its weights are not the ones recorded for it (digest)",
                                stacklevel=2)
@@ -332,6 +333,15 @@ class ResultStore:
 
 def _shapes(layers):
     return {k: v["shape"] for k, v in layers.items()}
+
+
+def accepted_digest(digests, name):
+    """The digest the weights `name` of a dense round must have (`digests`: its
+    digests.json): the last adopted one, else the one recorded when they were first computed;
+    None where nothing is recorded. A run adopts rebuilt weights only when asked
+    (`TicketSearch(adopt_rebuilt=True)`)."""
+    adopted = (digests.get("adopted") or {}).get(name) or []
+    return adopted[-1]["sha256"] if adopted else digests.get(name)
 
 
 def expected_counts(exp, layers, round_):

@@ -359,3 +359,85 @@ def test_show_fitting_shows_a_level_every_branch_reached(tmp_path, tiny_data, ca
     assert list(t.columns.get_level_values(0).unique()) == ["lowest validation loss",
                                                             "its rise by the end of training"]
     assert set(t.columns.get_level_values(1)) == {"winning ticket", "random reinit"}
+
+
+def _tamper_trained_digest(store, exp):
+    """What another machine sees: the trained weights it rebuilds are not the recorded ones."""
+    store.weights_path(exp, 0, "trained").unlink()
+    path = store.dense_replicate_dir(exp, 0) / "digests.json"
+    digests = load_json(path)
+    path.write_text(json.dumps({**digests, "trained": "0" * 64}))
+    return path
+
+
+def test_a_one_shot_search_cuts_every_level_from_the_trained_weights_at_once(tmp_path,
+                                                                            tiny_data):
+    exp = tiny_experiment(rounds=3, mode="oneshot")
+    store = ResultStore(tmp_path)
+    search = TicketSearch(exp, store, data=tiny_data, quiet=True, replicates=[0])
+    search._setup()
+    search._dense_round(0)
+    level1 = search._masks(0, 1)
+    # the first level's mask brings every level's: rates**r of the same trained weights
+    kept = [sum(int(m.sum()) for m in store.masks(exp, 0, "main", r).values()) for r in (1, 2, 3)]
+    assert kept[0] > kept[1] > kept[2] > 0
+    assert all(np.array_equal(level1[k], store.masks(exp, 0, "main", 1)[k]) for k in level1)
+    trained = kernel_weights(search.model, search._dense_weights(0, "trained"))
+    for key, m in store.masks(exp, 0, "main", 3).items():  # the largest trained weights
+        assert np.abs(trained[key][m]).min() >= np.abs(trained[key][~m]).max()
+    # so a machine that cannot rebuild the trained weights exactly still trains every level
+    _tamper_trained_digest(store, exp)
+    table = TicketSearch(exp, store, data=tiny_data, quiet=True).run()
+    assert sorted(table[table["branch"] == "main"]["round"]) == [0, 1, 2, 3]
+
+
+def test_rebuilt_trained_weights_are_refused_unless_adopted(tmp_path, tiny_data, monkeypatch):
+    from lthkit._io import LthkitWarning
+    from lthkit.search.ticket import ADOPT_ENV, WeightsDiffer
+    base = tiny_experiment(rounds=1)
+    store = ResultStore(tmp_path)
+    TicketSearch(base, store, data=tiny_data, quiet=True).run()
+    digests_path = _tamper_trained_digest(store, base)
+    # a one-shot search of the same dense network needs its trained weights
+    exp = tiny_experiment(rounds=1, mode="oneshot")
+    with pytest.raises(WeightsDiffer, match="adopt-rebuilt-weights"):
+        TicketSearch(exp, store, data=tiny_data, quiet=True).run()
+    monkeypatch.setenv(ADOPT_ENV, "1")  # what --adopt-rebuilt-weights sets
+    with pytest.warns(LthkitWarning, match="adopted"):
+        TicketSearch(exp, store, data=tiny_data, quiet=True).run()
+    digests = load_json(digests_path)
+    assert digests["trained"] == "0" * 64  # the original record stays
+    (entry,) = digests["adopted"]["trained"]
+    assert entry["replaces"] == "0" * 64 and entry["backend"]
+    # with the numbers of the replayed dense round (here the same machine: the stored ones)
+    stored = load_json(store.metrics_path(exp, 0, "main", 0))
+    assert entry["replay"] == {k: stored[k] for k in entry["replay"]} and \
+        "early_stop_test_accuracy" in entry["replay"]
+    kept = load_npz(store.weights_path(exp, 0, "trained"))
+    from lthkit._io import arrays_digest
+    assert entry["sha256"] == arrays_digest(kept)
+    # from now on the adopted weights are the accepted ones, with or without adopting
+    monkeypatch.delenv(ADOPT_ENV)
+    search = TicketSearch(exp, store, data=tiny_data, quiet=True)
+    search.dense_weights(0, "trained")
+    assert store.check(exp) == []  # nothing moved aside
+    # the initialization is never adopted: it comes from the seed on every machine
+    store.weights_path(exp, 0, "init").unlink()
+    digests_path.write_text(json.dumps({**load_json(digests_path), "init": "1" * 64}))
+    with pytest.raises(WeightsDiffer):
+        TicketSearch(exp, store, data=tiny_data, quiet=True, adopt_rebuilt=True).dense_weights(0)
+
+
+def test_both_command_lines_adopt_on_request(tmp_path, monkeypatch, capsys):
+    import os
+    from lthkit.search import plan
+    from lthkit.search.__main__ import parser
+    from lthkit.search.ticket import ADOPT_ENV
+    from lthkit._cli import adopt_from
+    monkeypatch.delenv(ADOPT_ENV, raising=False)  # and absent again after the test
+    adopt_from(parser().parse_args(["lenet_300_100"]))
+    assert ADOPT_ENV not in os.environ  # refusing is the default
+    adopt_from(parser().parse_args(["lenet_300_100", "--adopt-rebuilt-weights"]))
+    assert os.environ.pop(ADOPT_ENV) == "1"
+    assert plan.main(["--store", str(tmp_path), "--adopt-rebuilt-weights"]) == 0
+    assert os.environ.pop(ADOPT_ENV) == "1" and "hours left" in capsys.readouterr().out
