@@ -283,8 +283,9 @@ class TicketSearch:
         path = self.store.dense_replicate_dir(self.exp, rep) / "digests.json"
         return path, self.store.read_json(path) or {}
 
-    def _keep(self, rep, name, weights):
-        """Save weights of the dense round locally and check or record their digest."""
+    def _keep(self, rep, name, weights, replay=None):
+        """Save weights of the dense round locally and check or record their digest
+        (`replay`: the numbers of the round that rebuilt them, kept with an adoption)."""
         digest = _io.arrays_digest(weights)
         path, digests = self._digests(rep)
         accepted = accepted_digest(digests, name)
@@ -297,7 +298,7 @@ class TicketSearch:
                     "them differently; resume the run where it started, start a new store, or "
                     "train on with these weights (adopt_rebuilt=True, --adopt-rebuilt-weights"
                     "; not for the initialization).")
-            digests = adopt(digests, name, digest, accepted)
+            digests = adopt(digests, name, digest, accepted, replay)
             _io.save_json(path, digests)
             import warnings
             warnings.warn(f"lthkit: {self.store.weights_path(self.exp, rep, name)}: the weights "
@@ -391,28 +392,18 @@ class TicketSearch:
         snap_at = {k for k in (self.rewind_at, self.mask_at) if k}
         metrics, snaps = self._train(init, ones, self._seeds(rep)[1], snap_at,
                                      f"rep {rep} round 0 main (dense)")
-        self._keep(rep, "trained", snapshot(self.model))
+        record = self._record(rep, MAIN, 0, ones, metrics)
+        # an adoption of these trained weights records what the replayed network scored
+        self._keep(rep, "trained", snapshot(self.model),
+                   replay={k: record.get(k) for k in COMPARED})
         for k, weights in snaps.items():
             self._keep(rep, _at_name(k), weights)
         path = self.store.metrics_path(self.exp, rep, MAIN, 0)
-        record = self._record(rep, MAIN, 0, ones, metrics)
         stored = self.store.metrics(self.exp, rep, MAIN, 0)
         if stored is not None:
             self._compare_replay(path, stored, record)
-            self._note_adopted_replay(rep, record)
         elif not replay or not path.exists():
             _io.save_json(path, record)
-
-    def _note_adopted_replay(self, rep, record):
-        """If the trained weights of this replay were just adopted, record the replay's
-        numbers with them: what the network the later rounds build on scored."""
-        path, digests = self._digests(rep)
-        entries = (digests.get("adopted") or {}).get("trained") or []
-        weights = self._stored_weights(rep, "trained") if entries else None
-        if weights is not None and "replay" not in entries[-1] and \
-                entries[-1]["sha256"] == _io.arrays_digest(weights):
-            entries[-1]["replay"] = {k: record.get(k) for k in COMPARED}
-            _io.save_json(path, digests)
 
     def _next_masks(self, rep, r, scores, masks):
         """Mask r + 1 from `scores` and mask r (the experiment's pruning settings)."""
@@ -572,12 +563,13 @@ class TicketSearch:
         _io.save_json(self.store.metrics_path(self.exp, rep, control, r), record)
 
 
-def adopt(digests, name, digest, replaces):
-    """`digests` with `digest` adopted for weights `name`, and where and when."""
+def adopt(digests, name, digest, replaces, replay=None):
+    """`digests` with `digest` adopted for weights `name`, and where and when (and `replay`,
+    the numbers of the round that rebuilt them, if given)."""
     import platform
     entry = {"sha256": digest, "replaces": replaces, "time": time.time(),
              "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-             "backend": keras.backend.backend()}
+             "backend": keras.backend.backend(), **({"replay": replay} if replay else {})}
     adopted = dict(digests.get("adopted") or {})
     adopted[name] = list(adopted.get(name) or []) + [entry]
     return {**digests, "adopted": adopted}
