@@ -569,10 +569,49 @@ def adopt(digests, name, digest, replaces, replay=None):
     import platform
     entry = {"sha256": digest, "replaces": replaces, "time": time.time(),
              "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
-             "backend": keras.backend.backend(), **({"replay": replay} if replay else {})}
+             "cpu": cpu_model(), "backend": keras.backend.backend(),
+             "versions": library_versions(), **({"replay": replay} if replay else {})}
     adopted = dict(digests.get("adopted") or {})
     adopted[name] = list(adopted.get(name) or []) + [entry]
     return {**digests, "adopted": adopted}
+
+
+# the instruction sets XLA's CPU code generation picks from (its `--xla_cpu_max_isa` levels)
+SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_bf16", "avx512_fp16",
+              "amx_tile", "asimd", "sve")
+
+
+def cpu_model(cpuinfo="/proc/cpuinfo"):
+    """{"model": name, "simd": [flags]} of this CPU from Linux's `cpuinfo`, or None where it
+    cannot be read: XLA's arithmetic depends on the instructions the CPU has, and the model
+    name alone is often generic ("Intel(R) Xeon(R) Processor")."""
+    try:
+        text = open(cpuinfo, encoding="utf-8", errors="replace").read()
+    except OSError:
+        return None
+    model, flags = None, set()
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        key = key.strip()
+        if model is None and key in ("model name", "Model", "Processor") and value.strip():
+            model = value.strip()
+        elif key in ("flags", "Features") and not flags:
+            flags = set(value.split())
+    if model is None and not flags:
+        return None
+    return {"model": model, "simd": [f for f in SIMD_FLAGS if f in flags]}
+
+
+def library_versions():
+    """Versions of the libraries that compute the weights: {name: version} of those present."""
+    from importlib import metadata
+    out = {}
+    for name in ("keras", "jax", "jaxlib", "tensorflow", "torch", "numpy"):
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return out
 
 
 def _masked(model):

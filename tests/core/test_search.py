@@ -2,6 +2,7 @@
 one-shot, early tickets, and the optimizer reset."""
 import json
 
+import keras
 import numpy as np
 import pytest
 
@@ -409,6 +410,7 @@ def test_rebuilt_trained_weights_are_refused_unless_adopted(tmp_path, tiny_data,
     assert digests["trained"] == "0" * 64  # the original record stays
     (entry,) = digests["adopted"]["trained"]
     assert entry["replaces"] == "0" * 64 and entry["backend"]
+    assert entry["versions"]["keras"] == keras.__version__ and "cpu" in entry
     # with the numbers of the replayed dense round (here the same machine: the stored ones)
     stored = load_json(store.metrics_path(exp, 0, "main", 0))
     assert entry["replay"] == {k: stored[k] for k in entry["replay"]} and \
@@ -441,3 +443,19 @@ def test_both_command_lines_adopt_on_request(tmp_path, monkeypatch, capsys):
     assert os.environ.pop(ADOPT_ENV) == "1"
     assert plan.main(["--store", str(tmp_path), "--adopt-rebuilt-weights"]) == 0
     assert os.environ.pop(ADOPT_ENV) == "1" and "hours left" in capsys.readouterr().out
+
+
+def test_cpu_model_reads_cpuinfo_and_tolerates_its_absence(tmp_path):
+    from lthkit.search.ticket import cpu_model
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nvendor_id\t: GenuineIntel\n"
+                    "model name\t: Intel(R) Xeon(R) Processor\n"
+                    "flags\t\t: fpu sse4_2 avx avx2 fma avx512f avx512bw\n"
+                    "processor\t: 1\nmodel name\t: other\nflags\t\t: fpu\n")
+    assert cpu_model(info) == {"model": "Intel(R) Xeon(R) Processor",
+                               "simd": ["sse4_2", "avx", "avx2", "fma", "avx512f"]}
+    info.write_text("processor\t: 0\nFeatures\t: fp asimd\n")  # an ARM machine
+    assert cpu_model(info) == {"model": None, "simd": ["asimd"]}
+    info.write_text("processor\t: 0\n")
+    assert cpu_model(info) is None
+    assert cpu_model(tmp_path / "absent") is None
