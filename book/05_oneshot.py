@@ -242,8 +242,8 @@ if run_imdb:
 # how much of the iterative ticket the one-shot ticket keeps on IMDb (replicate 0, stored masks)
 if run_imdb and {"iterative", "one-shot"} <= set(stored_imdb):
     imdb_distances = analysis.mask_distances(
-        stored_imdb["one-shot"].store, search.target("text_cnn/imdb", "full"),
-        search.target("text_cnn/imdb/oneshot", "full"), rounds=(1, 2, 4, 6, 8))
+        stored_imdb["one-shot"].store, stored_imdb["iterative"].exp,
+        stored_imdb["one-shot"].exp, rounds=(1, 2, 4, 6, 8))
     display(Markdown("**IMDb: the one-shot mask against the iterative one** (full profile)"))
     display(imdb_distances.style.format({c: "{:.2f}" if c == "% remaining" else "{:.3f}"
                                          for c in imdb_distances.columns}))
