@@ -283,11 +283,12 @@ if run_imdb and {"iterative", "one-shot"} <= set(stored_imdb):
 #   the one-shot ticket by about half a point, to 86.87 % at 36 % (at the dense network's
 #   86.83) and 86.48 % at 59 %, and puts it ahead of its reinitialization by 0.2 and 0.6
 #   points. In our runs late rewinding is what turns a one-shot ticket into a winning one;
-#   the notes found it "not decisive for one-shot". The reinitialization of a late-rewound
-#   ticket is the same experiment as the one-shot ticket's (the same mask, the same fresh
-#   draw, the same data order; the rewind point does not change the mask) and it gives the
-#   same numbers to the last digit: a check that the runs are deterministic, and training
-#   that the late run could have skipped.
+#   the notes found it "not decisive for one-shot". The late run has no reinitialization of
+#   its own (its column shows "—"): the rewind point does not change a one-shot mask, so it
+#   would be the one-shot run's reinitialization again (the same mask, the same fresh draw,
+#   the same data order). The late run first trained it at 36 and 59 % and got the one-shot
+#   run's numbers to the last digit, a check that the runs are deterministic; then we
+#   dropped it. Compare the late ticket with the one-shot column's reinitialization.
 # - **Against the notes' rows.** Our iterative row has the pattern of their row 4: the
 #   random reinitialization ahead of the ticket at all four sparsities we reach, by 0.35 to
 #   0.7 points here and by 0.05 to 1.3 points there. Our tickets are below all four rows
