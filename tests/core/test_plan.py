@@ -24,6 +24,20 @@ def test_entries_have_unique_names_and_valid_experiments():
         assert e.experiment().search.replicates >= 1, e.name
 
 
+def test_no_two_planned_runs_train_the_same_one_shot_reinitialization():
+    # a one-shot mask is cut from the trained dense network whatever the rewind point, so two
+    # one-shot runs that differ only in `rewind` would train identical reinit controls
+    seen = {}
+    for e in plan.entries():
+        exp = e.experiment()
+        if exp.search.mode != "oneshot" or "reinit" not in exp.search.controls:
+            continue
+        key = (experiment_hash(exp.replace(search={"rewind": "0it"})), exp.search.levels)
+        assert key not in seen, f"{e.name} repeats {seen[key]}'s reinit control"
+        seen[key] = e.name
+    assert seen, "no planned one-shot run has a reinit control: the check checks nothing"
+
+
 def test_the_chapters_stored_lookups_are_planned():
     hashes = planned()
     lookups = [target(t, "full") for t in ("lenet_300_100", "lenet_300_100/oneshot", "end2end",
