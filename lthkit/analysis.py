@@ -59,11 +59,14 @@ def level_table(table, metric=ACC, scale=100.0, by="branch"):
     """Mean `metric` per level (rows) and branch (columns), with % of weights remaining.
 
     `by="variant"` makes one column per variant instead (of a variants table, e.g. one
-    branch of a rewind sweep); every column of a level has the same sparsity."""
+    branch of a rewind sweep), in the order the table has them ("k = 500it" before
+    "k = 2000it", not alphabetically); every column of a level has the same sparsity."""
     s = with_dense_level(table)
     g = s.groupby(["round", by])[metric].mean().unstack(by) * scale
     if by == "branch":
         g = g.rename(columns=BRANCH_NAMES)
+    else:
+        g = g[list(pd.unique(s[by]))]
     pct = s.groupby("round")["percent_remaining"].mean()
     g.insert(0, "% remaining", pct)
     return g.round(2)

@@ -27,7 +27,10 @@ def summarize(table, y, by=("series", "round")):
                                 n=(y, "size"), percent_remaining=("percent_remaining", "mean"))
     g = g.reset_index()
     g["label"] = g["series"]
-    return g
+    # the lines in the order the table has them (a sweep's "k = 500it" before "k = 2000it")
+    order = {label: i for i, label in enumerate(pd.unique(t["series"]))}
+    return g.sort_values(["series", "round"], key=lambda c: c.map(order) if c.name == "series"
+                         else c, kind="stable").reset_index(drop=True)
 
 
 def source_lines(source, width=48):
@@ -53,7 +56,7 @@ OTHER_COLORS = ["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"
 
 def _color(labels):
     domain = [lab for lab in BRANCH_COLORS if lab in set(labels)]
-    others = sorted(set(labels) - set(domain))
+    others = [lab for lab in pd.unique(pd.Series(labels)) if lab not in domain]
     domain += others
     palette = [BRANCH_COLORS[lab] for lab in domain if lab in BRANCH_COLORS]
     palette += [OTHER_COLORS[i % len(OTHER_COLORS)] for i in range(len(others))]

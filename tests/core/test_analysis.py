@@ -48,6 +48,10 @@ def test_level_table_by_branch_and_by_variant():
     v = analysis.level_table(sweep, by="variant")
     assert list(v.columns) == ["% remaining", "k = 0", "k = 1ep"]
     assert v.loc[3, "% remaining"] == 51.2 and v.loc[3, "k = 1ep"] == 91.5
+    # columns in the table's order, not alphabetical ("k = 500it" before "k = 2000it")
+    order = ["k = 0it", "k = 500it", "k = 2000it"]
+    v = analysis.level_table(pd.concat([MAIN.assign(variant=n) for n in order]), by="variant")
+    assert list(v.columns) == ["% remaining"] + order
 
 
 def test_at_level_picks_the_nearest_on_a_log_scale():

@@ -25,6 +25,19 @@ def test_a_chart_carries_the_wrapped_source_in_its_subtitle():
     assert subtitle[1:] == source_lines(LONG)
 
 
+def test_a_sweep_keeps_its_variants_in_the_order_given_not_alphabetical():
+    one = pd.DataFrame({"branch": ["main", "main"], "replicate": [0, 0], "round": [0, 1],
+                        "percent_remaining": [100.0, 80.0],
+                        "early_stop_test_accuracy": [0.9, 0.91]})
+    names = ["k = 0it", "k = 500it", "k = 2000it"]  # alphabetically 2000it comes before 500it
+    sweep = pd.concat([one.assign(variant=n) for n in names], ignore_index=True)
+    spec = plots.by_sparsity(sweep).to_dict()
+    layer = spec["layer"][0]
+    assert layer["encoding"]["color"]["scale"]["domain"] == names
+    data = spec["datasets"][spec["data"]["name"]] if "datasets" in spec else layer["data"]["values"]
+    assert list(dict.fromkeys(row["label"] for row in data)) == names
+
+
 def test_branch_curves_draws_one_panel_per_metric_and_a_line_per_branch():
     rows = [{"branch": b, "round": r, "replicate": rep, "iteration": it,
              "percent_remaining": 80.0 if r else 100.0, "train_loss": 1 / it, "val_loss": 0.5}
