@@ -64,3 +64,12 @@ def test_init_magnitude_draws_a_line_per_group_and_the_fresh_draw_at_one():
     assert (conv2[0]["min"], conv2[0]["max"], conv2[0]["kept"]) == (1.5, 1.7, 64.0)
     assert {"y": 1.0} in rows  # the rule: a fresh draw
     assert spec["title"]["subtitle"][1:] == source_lines(LONG)
+
+
+def test_the_barrier_chart_ticks_the_rewind_points_it_measured():
+    rows = [{"label": f"k = {k}it", "at": k, "round": r, "replicate": rep,
+             "percent_remaining": 100.0 if r == 0 else 10.8, "barrier": 0.01 * (rep + 1)}
+            for k in (0, 100, 500, 2000) for r in (0, 10) for rep in (0, 1)]
+    spec = plots.barriers(pd.DataFrame(rows)).to_dict()
+    x = spec["layer"][0]["encoding"]["x"]
+    assert x["axis"]["values"] == [0, 100, 500, 2000] and x["scale"]["type"] == "symlog"
