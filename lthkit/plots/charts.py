@@ -331,7 +331,7 @@ def barriers(table, source="", width=340, height=230):
     # ticks at the rewind points measured (a symlog axis's own ticks crowd and miss them)
     x = alt.X("at:Q", title="rewind point k (iterations, symlog)",
               scale=alt.Scale(type="symlog", nice=False),
-              axis=alt.Axis(values=sorted(float(a) for a in g["at"].unique()), format=","))
+              axis=alt.Axis(values=sorted(float(a) for a in g["at"].unique()), format=",.0f"))
     base = alt.Chart(g).encode(x=x, color=alt.Color("network:N", legend=alt.Legend(orient="bottom")))
     band = base.mark_area(opacity=0.18).encode(y=alt.Y("min:Q", title="error barrier (points)"),
                                                y2="max:Q")
