@@ -297,8 +297,9 @@ if run_imdb and {"iterative", "one-shot"} <= set(stored_imdb):
 #   random reinitialization ahead of the ticket at all four sparsities we reach, by 0.35 to
 #   0.7 points here and by 0.05 to 1.3 points there. Our tickets are below all four rows
 #   (the iterative ones by 1 to 2.4 points, the one-shot ones by 0.6 to 2.2, the late
-#   one-shot ones by 0.03 to 1.5) from 36 to 83.2 %, perhaps because [TXT]'s pooled re-split shares films between training and test
-#   (a hypothesis: see the text chapter's "Which words survive").
+#   one-shot ones by 0.03 to 1.5) from 36 to 83.2 %, perhaps because [TXT]'s pooled
+#   re-split shares films between training and test (a hypothesis: see the text chapter's
+#   "Which words survive").
 #
 # **Which weights the two procedures keep** (the table after the grids: replicate 0, from
 # the stored masks, as for Lenet above). At the first level, where both procedures

@@ -28,9 +28,7 @@ def summarize(table, y, by=("series", "round")):
     g = g.reset_index()
     g["label"] = g["series"]
     # the lines in the order the table has them (a sweep's "k = 500it" before "k = 2000it")
-    order = {label: i for i, label in enumerate(pd.unique(t["series"]))}
-    return g.sort_values(["series", "round"], key=lambda c: c.map(order) if c.name == "series"
-                         else c, kind="stable").reset_index(drop=True)
+    return g.set_index("series").loc[pd.unique(t["series"])].reset_index()
 
 
 def source_lines(source, width=48):

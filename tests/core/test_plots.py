@@ -34,7 +34,7 @@ def test_a_sweep_keeps_its_variants_in_the_order_given_not_alphabetical():
     spec = plots.by_sparsity(sweep).to_dict()
     layer = spec["layer"][0]
     assert layer["encoding"]["color"]["scale"]["domain"] == names
-    data = spec["datasets"][spec["data"]["name"]] if "datasets" in spec else layer["data"]["values"]
+    data = spec["datasets"][spec["data"]["name"]]
     assert list(dict.fromkeys(row["label"] for row in data)) == names
 
 
