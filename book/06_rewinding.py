@@ -283,6 +283,11 @@ if show_full:
         display(book.label(plots.by_sparsity(full_early, source=stored_early.source,
                                              title="Lenet, full profile: early masks"),
                            "full", stored_early.source))
+        display(analysis.level_table(full_early, by="variant"))
+        early_exps = dict(stored_early.exps)
+        display(analysis.masks_against(full_store, early_exps.pop("trained"), early_exps,
+                                       plan.EARLY_ROUNDS, replicates=(0, 1, 2))
+                .style.format("{:.3f}"))
     else:
         display(Markdown("No stored full-profile early tickets yet."))
 

@@ -158,6 +158,22 @@ def mask_distances(store, exp_a, exp_b, branch_a="main", branch_b="main", replic
     return pd.DataFrame(rows).set_index("round") if rows else pd.DataFrame()
 
 
+def masks_against(store, reference, exps, round_, replicates=(0,)):
+    """How close each experiment's mask at pruning round `round_` is to `reference`'s at the
+    same round: `mask_distance`'s totals, averaged over the `replicates` both have stored,
+    one row per label of `exps` (a dict label -> experiment) with any; the row's
+    `replicates` says over how many. A label with none is left out."""
+    rows = []
+    for label, exp in exps.items():
+        found = [mask_distances(store, reference, exp, replicate=r, rounds=[round_])
+                 for r in replicates]
+        found = [f for f in found if not f.empty]
+        if found:
+            rows.append({"masks": label, **pd.concat(found).mean().to_dict(),
+                         "replicates": len(found)})
+    return pd.DataFrame(rows).set_index("masks") if rows else pd.DataFrame()
+
+
 def mask_overlap(a, b):
     """Fraction of the weights kept by mask `a` that mask `b` keeps too (all layers)."""
     return float(mask_distance(a, b).loc["total", "overlap"])

@@ -296,3 +296,30 @@ def test_head_starts_reads_each_run_at_its_level_nearest_the_percent_asked():
     assert list(h["percent_kept"]) == [50.0, 50.0]  # round 2: 50 % is nearest 40 %
     assert h["magnitude"].tolist() == pytest.approx([3.5 / 2.5] * 2)
     assert analysis.head_starts({"missing": None}).empty
+
+
+def test_masks_against_averages_the_replicates_each_pair_has():
+    import types
+    ref = types.SimpleNamespace(search=types.SimpleNamespace(last_round=2))
+    near = types.SimpleNamespace(search=types.SimpleNamespace(last_round=2))
+    far = types.SimpleNamespace(search=types.SimpleNamespace(last_round=2))
+    empty = types.SimpleNamespace(search=types.SimpleNamespace(last_round=2))
+    base = np.array([1, 1, 1, 1, 0, 0, 0, 0], bool)
+    masks = {(id(ref), 0): base, (id(ref), 1): base,
+             (id(near), 0): base, (id(near), 1): np.array([1, 1, 1, 0, 1, 0, 0, 0], bool),
+             (id(far), 0): ~base}  # replicate 1 of `far` is not stored
+
+    def lookup(exp, rep, branch, r):
+        m = masks.get((id(exp), rep))
+        return None if m is None or r != 2 else {"l": m}
+    store = types.SimpleNamespace(masks=lookup)
+    t = analysis.masks_against(store, ref, {"near": near, "far": far, "none": empty}, 2,
+                               replicates=(0, 1))
+    assert list(t.index) == ["near", "far"]
+    assert t.loc["near", "replicates"] == 2 and t.loc["far", "replicates"] == 1
+    assert t.loc["near", "jaccard"] == pytest.approx((1 + 3 / 5) / 2)
+    assert t.loc["near", "hamming"] == pytest.approx((0 + 2 / 8) / 2)
+    assert t.loc["far", "jaccard"] == 0 and t.loc["far", "hamming"] == 1
+    assert t.loc["near", "% remaining"] == 50
+    assert analysis.masks_against(store, ref, {"none": empty}, 2).empty
+    assert analysis.masks_against(store, ref, {"near": near}, 1).empty  # round 1 not stored
