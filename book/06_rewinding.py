@@ -280,8 +280,8 @@ if show_full:
             for n in plan.EARLY_EPOCHS}}, max_round=plan.EARLY_ROUNDS)
     if stored_early is not None:
         full_early = stored_early.table[stored_early.table["branch"] == "main"]
-        display(book.label(plots.by_sparsity(full_early, source=stored_early.source,
-                                             title="Lenet, full profile: early masks"),
+        display(book.label(plots.early_masks(full_early, stored_early.exps, rounds=(3, 6, 10),
+                                             source=stored_early.source),
                            "full", stored_early.source))
         display(analysis.level_table(full_early, by="variant"))
         early_exps = dict(stored_early.exps)

@@ -174,6 +174,30 @@ def masks_against(store, reference, exps, round_, replicates=(0,)):
     return pd.DataFrame(rows).set_index("masks") if rows else pd.DataFrame()
 
 
+def by_mask_epoch(table, exps, rounds, metric=ACC):
+    """The early tickets' view (E7): `metric` at each of `rounds` against the epoch each
+    experiment's masks were taken after (`mask_after`, in epochs), mean, min and max over
+    replicates. `exps` maps the table's variants to their experiments; one whose masks come
+    from the trained weights (`mask_after` None) gets `mask_epoch` NaN, the reference the
+    early masks are measured against. The main branch only."""
+    from lthkit import durations
+    from lthkit._errors import bad_param
+    epochs = {}
+    for name, exp in exps.items():
+        after = exp.search.mask_after
+        if after is not None and durations.parse(after).unit != "ep":
+            raise bad_param("mask_after", after, 'a duration in epochs (such as "3ep") for '
+                            "this view")
+        epochs[name] = np.nan if after is None else float(durations.parse(after).amount)
+    t = _select(table)
+    t = t[t["round"].isin(list(rounds)) & t["variant"].isin(list(epochs))]
+    g = t.groupby(["variant", "round"]).agg(
+        mean=(metric, "mean"), min=(metric, "min"), max=(metric, "max"), n=(metric, "size"),
+        percent_remaining=("percent_remaining", "mean")).reset_index()
+    g["mask_epoch"] = g["variant"].map(epochs)
+    return g.sort_values(["round", "mask_epoch"]).reset_index(drop=True)
+
+
 def mask_overlap(a, b):
     """Fraction of the weights kept by mask `a` that mask `b` keeps too (all layers)."""
     return float(mask_distance(a, b).loc["total", "overlap"])

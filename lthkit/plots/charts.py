@@ -394,3 +394,45 @@ def mask_convergence(runs, window=5, threshold=0.1, source="", width=420, height
         "Early-bird detection on magnitude masks",
         subtitle=[f"red: detected (every distance to the last {window - 1} masks below "
                   f"{threshold})"] + source_lines(source)))
+
+
+def early_masks(table, exps, rounds, y="early_stop_test_accuracy", source="", width=420,
+                height=250):
+    """Early tickets (E7): accuracy against the epoch each ticket's masks were taken after,
+    one line per level with a min/max band over replicates; the ticket from the trained
+    weights at the same level dashed, in the level's colour. `exps` maps the table's variants
+    to their experiments (`analysis.by_mask_epoch`)."""
+    from lthkit.analysis import by_mask_epoch
+    g = by_mask_epoch(table, exps, rounds, metric=y)
+    for c in ("mean", "min", "max"):
+        g[c] = 100 * g[c]
+    g["level"] = g["percent_remaining"].map(lambda p: f"{p:.1f} % of weights")
+    order = list(pd.unique(g.sort_values("round")["level"]))
+    color = alt.Color("level:N", sort=order, legend=alt.Legend(orient="bottom", title=None))
+    early = g[g["mask_epoch"].notna()]
+    ytitle = METRIC_NAMES.get(y, y) + " (%)"
+    base = alt.Chart(early).encode(
+        x=alt.X("mask_epoch:Q", title="masks taken after n epochs of training",
+                axis=alt.Axis(values=sorted(early["mask_epoch"].unique()), format="d")),
+        color=color)
+    band = base.mark_area(opacity=0.15).encode(
+        y=alt.Y("min:Q", title=ytitle, scale=alt.Scale(zero=False)), y2="max:Q")
+    line = base.mark_line(point=True).encode(
+        y="mean:Q", tooltip=["level:N", "variant:N", alt.Tooltip("mean:Q", format=".2f"),
+                             alt.Tooltip("min:Q", format=".2f"),
+                             alt.Tooltip("max:Q", format=".2f"),
+                             alt.Tooltip("n:Q", title="replicates")])
+    layers = [band, line]
+    trained = g[g["mask_epoch"].isna()]
+    if not trained.empty:
+        layers.append(alt.Chart(trained).mark_rule(strokeDash=[5, 4]).encode(
+            y="mean:Q", color=color,
+            tooltip=["level:N", "variant:N", alt.Tooltip("mean:Q", format=".2f")]))
+    dense = table[(table["round"] == 0) & (table["branch"] == "main")][y]
+    if not dense.empty:
+        layers.append(alt.Chart(alt.Data(values=[{"y": 100 * float(dense.mean())}])).mark_rule(
+            strokeDash=[2, 3], color="#777").encode(y="y:Q"))
+    return alt.layer(*layers).properties(width=width, height=height, title=alt.Title(
+        "Tickets from early masks",
+        subtitle=["dashed: the mask from the trained weights; dotted grey: the dense network",
+                  "mean and min/max over replicates"] + source_lines(source)))

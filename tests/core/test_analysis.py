@@ -323,3 +323,37 @@ def test_masks_against_averages_the_replicates_each_pair_has():
     assert t.loc["near", "% remaining"] == 50
     assert analysis.masks_against(store, ref, {"none": empty}, 2).empty
     assert analysis.masks_against(store, ref, {"near": near}, 1).empty  # round 1 not stored
+
+
+def early_table():
+    """Two replicates of a trained-mask search and two early-mask ones, rounds 0-2."""
+    rows = []
+    for variant, base in (("trained", 0.95), ("after 0 epochs", 0.90), ("after 3 epochs", 0.93)):
+        for rep in (0, 1):
+            for r, pct in ((0, 100.0), (1, 80.0), (2, 64.0)):
+                acc = 0.97 if r == 0 else base + 0.01 * r + 0.02 * rep
+                rows.append({"variant": variant, "branch": "main", "replicate": rep, "round": r,
+                             "percent_remaining": pct, "early_stop_test_accuracy": acc})
+    rows.append({**rows[-1], "branch": "reinit", "early_stop_test_accuracy": 0.1})
+    return pd.DataFrame(rows)
+
+
+def early_exps(**extra):
+    import types
+
+    def exp(after):
+        return types.SimpleNamespace(search=types.SimpleNamespace(mask_after=after))
+    return {"trained": exp(None), "after 0 epochs": exp("0ep"), "after 3 epochs": exp("3ep"),
+            **{k: exp(v) for k, v in extra.items()}}
+
+
+def test_by_mask_epoch_reads_each_variants_epoch_and_averages_the_main_branch():
+    g = analysis.by_mask_epoch(early_table(), early_exps(), rounds=[2])
+    assert list(g["variant"]) == ["after 0 epochs", "after 3 epochs", "trained"]
+    assert g["mask_epoch"].iloc[:2].tolist() == [0.0, 3.0] and np.isnan(g["mask_epoch"].iloc[2])
+    three = g.iloc[1]
+    assert three["mean"] == pytest.approx(0.96) and (three["min"], three["max"]) == (
+        pytest.approx(0.95), pytest.approx(0.97))
+    assert three["n"] == 2 and three["percent_remaining"] == 64.0  # the reinit row left out
+    with pytest.raises(ValueError, match="mask_after.*500it"):
+        analysis.by_mask_epoch(early_table(), early_exps(odd="500it"), rounds=[2])

@@ -73,3 +73,17 @@ def test_the_barrier_chart_ticks_the_rewind_points_it_measured():
     spec = plots.barriers(pd.DataFrame(rows)).to_dict()
     x = spec["layer"][0]["encoding"]["x"]
     assert x["axis"]["values"] == [0, 100, 500, 2000] and x["scale"]["type"] == "symlog"
+
+
+def test_early_masks_draws_a_line_per_level_and_dashes_the_trained_mask():
+    from test_analysis import early_exps, early_table
+    spec = plots.early_masks(early_table(), early_exps(), rounds=[1, 2]).to_dict()
+    band, line, rule, dense = spec["layer"]
+    rows = spec["datasets"][line["data"]["name"] if "data" in line else spec["data"]["name"]]
+    assert {r["level"] for r in rows} == {"80.0 % of weights", "64.0 % of weights"}
+    assert line["encoding"]["x"]["axis"]["values"] == [0.0, 3.0]
+    assert line["encoding"]["color"]["sort"] == ["80.0 % of weights", "64.0 % of weights"]
+    trained = spec["datasets"][rule["data"]["name"]]
+    assert {r["variant"] for r in trained} == {"trained"} and len(trained) == 2
+    assert rule["mark"]["strokeDash"] == [5, 4]
+    assert dense["data"]["values"] == [{"y": pytest.approx(97.0)}]
