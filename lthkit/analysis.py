@@ -184,16 +184,14 @@ def by_mask_epoch(table, exps, rounds, metric=ACC):
     from lthkit._errors import bad_param
     epochs = {}
     for name, exp in exps.items():
-        after = exp.search.mask_after
-        if after is not None and durations.parse(after).unit != "ep":
-            raise bad_param("mask_after", after, 'a duration in epochs (such as "3ep") for '
-                            "this view")
-        epochs[name] = np.nan if after is None else float(durations.parse(after).amount)
-    t = _select(table)
-    t = t[t["round"].isin(list(rounds)) & t["variant"].isin(list(epochs))]
-    g = t.groupby(["variant", "round"]).agg(
-        mean=(metric, "mean"), min=(metric, "min"), max=(metric, "max"), n=(metric, "size"),
-        percent_remaining=("percent_remaining", "mean")).reset_index()
+        after = None if exp.search.mask_after is None else durations.parse(exp.search.mask_after)
+        if after is not None and after.unit != "ep":
+            raise bad_param("mask_after", str(after), 'a duration in epochs (such as "3ep") '
+                            "for this view")
+        epochs[name] = np.nan if after is None else float(after.amount)
+    g = pd.concat([level_means(table, metric, variant=name).assign(variant=name)
+                   for name in epochs if name in set(table["variant"])], ignore_index=True)
+    g = g[g["round"].isin(list(rounds))].copy()
     g["mask_epoch"] = g["variant"].map(epochs)
     return g.sort_values(["round", "mask_epoch"]).reset_index(drop=True)
 

@@ -402,7 +402,7 @@ def early_masks(table, exps, rounds, y="early_stop_test_accuracy", source="", wi
     one line per level with a min/max band over replicates; the ticket from the trained
     weights at the same level dashed, in the level's colour. `exps` maps the table's variants
     to their experiments (`analysis.by_mask_epoch`)."""
-    from lthkit.analysis import by_mask_epoch
+    from lthkit.analysis import by_mask_epoch, dense
     g = by_mask_epoch(table, exps, rounds, metric=y)
     for c in ("mean", "min", "max"):
         g[c] = 100 * g[c]
@@ -428,9 +428,9 @@ def early_masks(table, exps, rounds, y="early_stop_test_accuracy", source="", wi
         layers.append(alt.Chart(trained).mark_rule(strokeDash=[5, 4]).encode(
             y="mean:Q", color=color,
             tooltip=["level:N", "variant:N", alt.Tooltip("mean:Q", format=".2f")]))
-    dense = table[(table["round"] == 0) & (table["branch"] == "main")][y]
-    if not dense.empty:
-        layers.append(alt.Chart(alt.Data(values=[{"y": 100 * float(dense.mean())}])).mark_rule(
+    base_mean, _, base_n = dense(table, y)
+    if base_n:
+        layers.append(alt.Chart(alt.Data(values=[{"y": 100 * base_mean}])).mark_rule(
             strokeDash=[2, 3], color="#777").encode(y="y:Q"))
     return alt.layer(*layers).properties(width=width, height=height, title=alt.Title(
         "Tickets from early masks",
