@@ -302,8 +302,8 @@ if show_full:
 # stay level with the dense network (97.83 %) down to 26 % of the weights and then fall
 # below it, to 97.44 % at 10.8 %: 0.94 points behind the ticket from the trained weights
 # (98.38 %). That is the thesis's "degraded faster". Masks from weights that have trained
-# at all do not degrade: after 1 epoch the tickets stay above the dense network at every
-# level (98.09 % at 10.8 %), after 2 epochs they are 0.2 points short of the trained mask's
+# at all do not degrade: after 1 epoch the tickets are above the dense network from 64 % of
+# the weights down (98.09 % at 10.8 %), after 2 epochs they are 0.2 points short of the trained mask's
 # at 10.8 % (98.18 %), and from 5 epochs on they are level with it within the replicates'
 # spread (5 epochs: 98.32 %, 8 epochs: 98.41 %, against 98.38 %, min to max 0.15-0.28
 # points); 3 and 15 epochs give 98.22 and 98.38 %. Nor are the curves erratic: with three
@@ -316,10 +316,10 @@ if show_full:
 # and 0.46 of it (chance 0.35). Lenet keeps moving its weights long after the first epochs
 # ([FC19]'s 50,000 iterations are far more than it needs, as the early-bird section below
 # finds too), so the final ranking of magnitudes is mostly made late; yet the ticket from
-# a mask that keeps less than a third of the final one's weights is as good as the final one. Which
-# weights survive matters much less than that the ranking comes from weights that have
-# trained a few epochs: the same lesson as the one-shot chapter, where two masks far apart
-# gave equally good tickets.
+# a mask that keeps less than a third of the final one's weights is as good as the final
+# one. Which weights survive matters much less than that the ranking comes from weights
+# that have trained a few epochs: the same lesson as the one-shot chapter, where two masks
+# far apart gave equally good tickets.
 
 # %% [markdown]
 # ## Early-bird tickets
