@@ -303,9 +303,9 @@ if show_full:
 # below it, to 97.44 % at 10.8 %: 0.94 points behind the ticket from the trained weights
 # (98.38 %). That is the thesis's "degraded faster". Masks from weights that have trained
 # at all do not degrade: after 1 epoch the tickets are above the dense network from 64 % of
-# the weights down (98.09 % at 10.8 %), after 2 epochs they are 0.2 points short of the trained mask's
-# at 10.8 % (98.18 %), and from 5 epochs on they are level with it within the replicates'
-# spread (5 epochs: 98.32 %, 8 epochs: 98.41 %, against 98.38 %, min to max 0.15-0.28
+# the weights down (98.09 % at 10.8 %), after 2 epochs they are 0.2 points short of the
+# trained mask's at 10.8 % (98.18 %), and from 5 epochs on they are level with it within the
+# replicates' spread (5 epochs: 98.32 %, 8 epochs: 98.41 %, against 98.38 %, min to max 0.15-0.28
 # points); 3 and 15 epochs give 98.22 and 98.38 %. Nor are the curves erratic: with three
 # replicates the min-max bands are a few tenths of a point wide, where the thesis's single
 # runs scattered.
