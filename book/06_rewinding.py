@@ -235,10 +235,10 @@ if run_text:
 # ahead of the k = 0 ones from 64 to 26 % of the weights (86.63 against 85.51 % at 51.2 %,
 # [TXT]'s 48.8 % sparsity; 85.78 against 84.96 at 26 %) and level with the dense network
 # down to 51 %; below 26 % the lead shrinks to 0.1 to 0.4 points (84.84 against 84.72 at
-# 16.8 %, 84.69 against 84.32 at 10.7 %). The k = 0 run's random reinitialization (other
-# masks at the same levels: 86.46, 86.01, 86.02 and 86.18 % at 51, 41, 33 and 26 %) is
-# behind the late tickets by 0.2 and 0.4 points at 51 and 41 %, level at 33 % and ahead from
-# 26 % down: late rewinding turns the text chapter's losing ticket into a winning one at
+# 16.8 %, 84.69 against 84.32 at 10.7 %). The random reinitialization of the k = 0 run's
+# masks (on the chart: 86.18, 85.70, 85.44 and 85.36 % at 51, 41, 33 and 26 %) is behind the
+# late tickets by 0.4 to 0.7 points there, and level with them, within 0.25 points, from 21
+# % down: late rewinding turns the text chapter's losing ticket into a winning one at
 # moderate sparsity, and only there. Rewinding to **100 iterations** (a third of the first
 # epoch) helps less: 0.15 to 0.4 points ahead of k = 0 from 80 to 33 %, level with it from
 # 26 % down. Down to 21 % the late tickets reach their best validation loss one epoch after
