@@ -218,7 +218,8 @@ if run_ag_news:
 # its keep. The ledger marks [TXT]'s AG News row (91.75 → 91.89 % at 48.8 % sparsity)
 # "not comparable", since our test rows are a re-split; its shape is: where [TXT]'s ticket
 # gained 0.14 points over its dense network, ours at 51.2 % of the weights is 1.35 points
-# under ours.
+# under ours. Rewound to the weights after one epoch instead, the same search catches up
+# with the reinitialization (the rewinding chapter).
 #
 # The IMDb story repeats, more strongly. Every ticket round stops early after one or two
 # epochs (62 iterations each) with the lowest training loss and the highest validation
