@@ -305,7 +305,7 @@ if show_stored_full:
         book.show_ledger(claims.ledger(
             lstm_table, claims.select("text_lstm/ag_news/late"), variant="k = 1ep",
             results=stored_lstm.source,
-            resplit=claims.results_for("text_lstm/ag_news", profile)[2]))
+            resplit=stored_lstm.runs["k = 1ep"].resplit))
 
 # %% [markdown]
 # **What the stored runs show** (test accuracy at early stop, mean of 2 replicates; dense

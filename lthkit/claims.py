@@ -288,8 +288,7 @@ def results_for(name, profile):
     from lthkit.search.runs import stored, target
     full = stored(target(name, "full"))
     if full is not None:
-        info = full.store.info(full.exp).get("data_info") or {}
-        return full.table, full.source, info.get("resplit")
+        return full.table, full.source, full.resplit
     exp = target(name, profile)
     store = results_store(profile)
     table = store.table(exp) if store.experiment_dir(exp).exists() else pd.DataFrame()

@@ -169,9 +169,20 @@ class StoredRun:
                 f"{self.replicates} replicates, rounds 0 to {self.rounds}; rounds stored, "
                 f"all replicates: {parts}; {state}.")
 
+    @property
+    def data_info(self):
+        """The data card the run recorded (dataset, splits, notes), or {} where it has none."""
+        return self.store.info(self.exp).get("data_info") or {}
+
+    @property
+    def resplit(self):
+        """Why its test rows are a re-split of the official ones (the data card's note), or
+        None: what `claims.ledger(..., resplit=)` takes."""
+        return self.data_info.get("resplit")
+
     def diff_card(self):
         """How this run's settings depart from the paper's setting, as a table."""
-        return diff_card(self.exp, self.store.info(self.exp).get("data_info"))
+        return diff_card(self.exp, self.data_info)
 
     def _repr_markdown_(self):
         from lthkit.analysis import markdown_table

@@ -98,6 +98,24 @@ def test_a_stored_run_says_how_far_it_is(tmp_path, tiny_data):
     assert done.complete and "in progress" not in done.source + done.summary()
 
 
+def test_a_stored_run_reads_its_re_split_from_its_own_data_card(tmp_path, tiny_data):
+    from conftest import tiny_experiment
+    from lthkit._io import load_json, save_json
+    from lthkit.search import TicketSearch, stored
+    store = ResultStore(tmp_path)
+    exp = tiny_experiment(rounds=1)
+    TicketSearch(exp, store, data=tiny_data, quiet=True).run()
+    run = stored(exp, store)
+    assert run.resplit is None and "RE-SPLIT" not in " ".join(run.diff_card()["this run"])
+    path = store.experiment_dir(exp) / "experiment.json"
+    info = load_json(path)
+    info["data_info"] = {**(info.get("data_info") or {}), "resplit": "7,600 rows re-split"}
+    save_json(path, info)
+    run = stored(exp, store)
+    assert run.resplit == "7,600 rows re-split"
+    assert "RE-SPLIT: 7,600 rows re-split" in " ".join(run.diff_card()["this run"])
+
+
 def test_a_diff_card_lists_what_departs_from_the_paper_and_only_its_datasets_notes():
     from lthkit.search import diff_card
     imdb = diff_card(target("text_cnn/imdb", "full"))
