@@ -51,13 +51,13 @@ prune_rate = 0.8  # hidden layers; the output layer loses half of that
 from lthkit import book
 
 book.setup(profile, backend)
-PRESETS = {
+CHAPTER_PRESETS = {
     "smoke": dict(n_train=600, n_test=200, epochs=1),
     "quick": dict(n_train=10_000, n_test=2_000, epochs=3),
     "full": dict(n_train=None, n_test=None, epochs=50),
 }
 cfg = book.settings(
-    profile, PRESETS, dataset=dataset, seed=seed, validation=validation,
+    profile, CHAPTER_PRESETS, dataset=dataset, seed=seed, validation=validation,
     n_train=n_train, n_test=n_test, epochs=epochs, hidden=hidden,
     batch_size=batch_size, learning_rate=learning_rate, prune_rate=prune_rate)
 cfg

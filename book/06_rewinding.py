@@ -59,7 +59,7 @@ from lthkit import analysis, claims, plots, search
 from lthkit.profiles import results_store
 from lthkit.search import earlybird, plan, stability
 
-PRESETS = {
+CHAPTER_PRESETS = {
     "smoke": dict(lenet_rewinds=["0it", "10it"], sweep_rounds=1, text_rewinds=["0it", "5it"],
                   early_epochs=[0, 1], early_rounds=1, eb_level=1, replicates=1, points=5,
                   side_rounds=1, side_replicates=1, text_early_bird=True, text_eb_level=1),
@@ -77,7 +77,7 @@ PRESETS = {
                  points=plan.POINTS, side_rounds=None, side_replicates=None,
                  text_early_bird=True, text_eb_level=plan.TEXT_EARLY_BIRD_LEVEL),
 }
-cfg = book.settings(profile, PRESETS, lenet_rewinds=lenet_rewinds, sweep_rounds=sweep_rounds,
+cfg = book.settings(profile, CHAPTER_PRESETS, lenet_rewinds=lenet_rewinds, sweep_rounds=sweep_rounds,
                     text_rewinds=text_rewinds, early_epochs=early_epochs,
                     early_rounds=early_rounds, eb_level=eb_level, replicates=replicates,
                     points=points, eb_window=eb_window, eb_threshold=eb_threshold,

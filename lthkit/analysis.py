@@ -196,18 +196,7 @@ def by_mask_epoch(table, exps, rounds, metric=ACC):
     return g.sort_values(["round", "mask_epoch"]).reset_index(drop=True)
 
 
-def mask_overlap(a, b):
-    """Fraction of the weights kept by mask `a` that mask `b` keeps too (all layers)."""
-    return float(mask_distance(a, b).loc["total", "overlap"])
-
-
 # -- text --------------------------------------------------------------------------------------
-def fmt_pm(mean, std, scale=100.0, digits=2):
-    if std is None or (isinstance(std, float) and np.isnan(std)):
-        return f"{mean * scale:.{digits}f}"
-    return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}"
-
-
 def markdown_table(df, index=True):
     """A DataFrame as a Markdown table (index first unless `index=False`). Cells are plain
     text: `<pad>` stays `<pad>` on the page instead of being taken for an HTML tag."""

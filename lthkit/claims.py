@@ -1,6 +1,7 @@
 """Published claims as data, and the ledger that sets our numbers next to them.
 
-Every number of `../shared/SPEC.md` that a chapter compares with is one `Claim`: where it
+Every published number that a chapter compares with is one `Claim` (`PAPERS` lists the
+sources the claims cite): where it
 comes from, which experiment and metric it is about, at which level of sparsity, its value
 and spread, how close counts as agreeing, and what the sentence means. `ledger(table,
 claims)` computes our number for each claim from a results table and gives a verdict:
@@ -37,12 +38,33 @@ VERDICTS = ("within", "above", "below", "not reached", "not comparable", "not ru
 LEVEL_SLACK = 1.25  # "at a level": our nearest level may be this factor away (about a round)
 ACCURACY = "early_stop_test_accuracy"
 
+# The sources the book cites, by the key a claim's `source` and the chapters use.
+PAPERS = {
+    "FC19": "Frankle & Carbin, The Lottery Ticket Hypothesis: Finding Sparse, Trainable "
+            "Neural Networks, ICLR 2019 (arXiv 1803.03635)",
+    "FDRC19": "Frankle, Dziugaite, Roy & Carbin, Stabilizing the Lottery Ticket Hypothesis "
+              "(arXiv 1903.01611)",
+    "FDRC20": "Frankle, Dziugaite, Roy & Carbin, Linear Mode Connectivity and the Lottery "
+              "Ticket Hypothesis, ICML 2020 (arXiv 1912.05671)",
+    "YOU20": "You et al., Drawing Early-Bird Tickets, ICLR 2020 (arXiv 1909.11957)",
+    "ZLLY19": "Zhou, Lan, Liu & Yosinski, Deconstructing Lottery Tickets: Zeros, Signs, and "
+              "the Supermask, NeurIPS 2019 (arXiv 1905.01067)",
+    "KIM14": "Kim, Convolutional Neural Networks for Sentence Classification, EMNLP 2014",
+    "PVD18": "Pappagari, Villalba & Dehak, Joint verification-identification in end-to-end "
+             "multi-scale CNN framework for topic identification, ICASSP 2018",
+    "UNV20": "Unverzagt, Application of the Lottery Ticket Hypothesis in NLP and Early "
+             "Pruning, bachelor thesis, TU Darmstadt, 2020",
+    "TXT": "Lottery tickets for text classification, a student study (IMDb and AG News, CNN "
+           "and LSTM, PyTorch; github seoyoungh/lottery-ticket-hypothesis-for-text-"
+           "classification)",
+}
+
 
 @dataclass(frozen=True)
 class Claim:
     id: str
-    source: str  # [FC19], [TXT], ... as in SPEC
-    experiment: str  # E1 ... E8
+    source: str  # a key of PAPERS: FC19, TXT, ...
+    experiment: str  # E1 ... E8, the book's experiments (E1 Lenet, E2 Conv-6, E3 End2End, ...)
     target: str  # which results: a model, dataset and variant, see TARGETS
     kind: str
     value: float

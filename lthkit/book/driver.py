@@ -5,7 +5,10 @@ Layout (paths relative to the repository root, where ``_toc.yml`` and ``_config.
 - ``book/<name>.py``: a chapter, jupytext py:percent, the source of truth.
 - ``book/_executed/<name>.ipynb``: the chapter executed by papermill; ``_toc.yml`` lists these.
 - ``book/_executed/<name>.json``: its stamp: hashes of the chapter's text, of lthkit's code
-  and of the stored results (``results/**/*.json``), and the parameters it ran with. A chapter whose stamp still matches is not executed again.
+  and of the stored results (``results/**/*.json``), and the parameters it ran with. A
+  chapter whose stamp still matches is not executed again.
+- ``docs/<name>.md``: a page that is not executed (e.g. "How lthkit works"); ``_toc.yml``
+  lists it as ``docs/<name>`` and jupyter-book renders it as it is.
 - ``book/_executed/<name>.failed.ipynb``: the notebook of a failed run, error output included.
 - ``_build/html``: the book, built by jupyter-book with execution off.
 """
@@ -25,6 +28,7 @@ from lthkit.progress import PROGRESS_ENV
 
 SOURCE_DIR = "book"
 EXECUTED_DIR = "book/_executed"
+DOCS_DIR = "docs"
 KERNEL = "lthkit"
 LTHKIT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +45,20 @@ def default_root():
 
 
 def toc_chapters(root):
-    """Chapter names in the order of ``_toc.yml`` (the root page first)."""
+    """Chapter names in the order of ``_toc.yml`` (the root page first); `toc_pages` lists
+    the pages that are not executed."""
+    return [Path(f).name for f in _toc_files(root)
+            if Path(f).parent.as_posix() == EXECUTED_DIR]
+
+
+def toc_pages(root):
+    """The ``docs/<name>`` pages of ``_toc.yml`` (Markdown, not executed), in its order."""
+    return [f for f in _toc_files(root) if Path(f).parent.as_posix() == DOCS_DIR]
+
+
+def _toc_files(root):
+    """Every file of ``_toc.yml``, without suffix; refuses one that is neither a chapter
+    (``book/_executed/<name>``) nor a page (``docs/<name>``, whose ``.md`` must exist)."""
     import yaml
 
     toc = yaml.safe_load((Path(root) / "_toc.yml").read_text(encoding="utf-8"))
@@ -60,14 +77,22 @@ def toc_chapters(root):
                 walk(item)
 
     walk(toc)
-    names = []
+    out = []
     for file in files:
         path = Path(file).with_suffix("")
-        if path.parent.as_posix() != EXECUTED_DIR:
+        folder = path.parent.as_posix()
+        if folder == DOCS_DIR and not (Path(root) / f"{path.as_posix()}.md").exists():
+            raise LthkitError(f"_toc.yml lists {file!r}, but {path.as_posix()}.md does not "
+                              "exist.")
+        if folder not in (EXECUTED_DIR, DOCS_DIR):
             raise LthkitError(f"_toc.yml lists {file!r}: chapters must be listed as "
-                              f"{EXECUTED_DIR}/<name>, the notebooks the build executes.")
-        names.append(path.name)
-    return names
+                              f"{EXECUTED_DIR}/<name>, the notebooks the build executes, "
+                              f"and pages as {DOCS_DIR}/<name> (Markdown, {DOCS_DIR}/<name>.md).")
+        out.append(path.as_posix())
+    if out and Path(out[0]).parent.as_posix() != EXECUTED_DIR:
+        raise LthkitError(f"_toc.yml's root is {out[0]!r}: the first page must be a chapter "
+                          f"({EXECUTED_DIR}/<name>).")
+    return out
 
 
 def code_hash():

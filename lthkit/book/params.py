@@ -18,7 +18,9 @@ BACKENDS = ("jax", "tensorflow")
 # The controls lthkit ships; a control registered in code is named by that code, not by a
 # papermill parameter.
 BUILTIN_CONTROLS = ("reinit", "random")
-TEXT_DATASETS = ("imdb", "ag_news")
+# What a chapter's `dataset` / `*_dataset` parameter may name (the datasets the
+# chapters switch between; not every dataset lthkit loads).
+DATASET_PARAM_CHOICES = ("imdb", "ag_news", "mnist")
 
 
 def declared(cell_source):
@@ -89,7 +91,7 @@ RULES = [
     (r"(^|_)(rewind|mask_after)$", _duration(0)),
     (r"(^|_)controls$", _controls),
     (r"(^|_)width$", _positive_or_none),
-    (r"(^|_)dataset$", _choice(TEXT_DATASETS + ("mnist",))),
+    (r"(^|_)dataset$", _choice(DATASET_PARAM_CHOICES)),
     (r"^(run|show)_", _bool),
 ]
 

@@ -2,7 +2,7 @@
 
 The stripping follows the rules scikit-learn documents for ``fetch_20newsgroups(remove=...)``
 (re-implemented here, no scikit-learn dependency), so a classifier cannot lean on who
-posted, their signature or the quoted post it answers (SPEC E3):
+posted, their signature or the quoted post it answers ([UNV20]):
 
 - headers: everything up to the first blank line;
 - footers: from the last line made only of dashes (or blank) to the end, a signature;

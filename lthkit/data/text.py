@@ -32,7 +32,7 @@ from .tokenize import TOKENIZER_VERSION, Corpus, tokenize_corpus
 from .vocab import OOV, SIDES, build_vocab, encode
 
 FORMAT = 1  # bump when cleaning or the cached layout changes
-DEFAULTS = {  # SPEC E4/E5 (vocab 50,000; 25,000 for the LSTM) and E3 (20 Newsgroups)
+LOADER_DEFAULTS = {  # [TXT] (vocab 50,000; 25,000 for the LSTM) and [UNV20] (20 Newsgroups)
     "imdb": {"vocab_size": 50_000, "max_len": 400, "oov": "unk"},
     "ag_news": {"vocab_size": 50_000, "max_len": 100, "oov": "unk"},
     "20newsgroups": {"vocab_size": 61_188, "max_len": 200, "oov": "drop"},
@@ -102,7 +102,7 @@ def _check_options(vocab_size, max_len, oov, padding, truncating, strip):
 
 def check_text_options(name: str, options: dict) -> None:
     """Check text options (types and ranges) without reading the corpus."""
-    defaults = DEFAULTS[name]
+    defaults = LOADER_DEFAULTS[name]
     value = {k: options.get(k, defaults.get(k)) for k in ("vocab_size", "max_len", "oov")}
     _check_options(value["vocab_size"], value["max_len"], value["oov"],
                    options.get("padding", "post"), options.get("truncating", "post"),
@@ -116,7 +116,7 @@ def load_text(name: str, *, validation, seed, n_train, n_test, mirror,
               padding: str = "post", truncating: str = "post", strip=None,
               test_size: int = AG_OFFLINE_TEST_SIZE) -> Dataset:
     """A text dataset as int32 (N, max_len) id arrays; see load_dataset for the options."""
-    defaults = DEFAULTS[name]
+    defaults = LOADER_DEFAULTS[name]
     asked_vocab = vocab_size != "default"
     vocab_size = defaults["vocab_size"] if vocab_size == "default" else vocab_size
     max_len = defaults["max_len"] if max_len == "default" else max_len

@@ -3,8 +3,8 @@
 Ids: 0 is padding (``<pad>``), 1 is unknown (``<unk>``), 2.. are the N most frequent
 training tokens, most frequent first (ties broken alphabetically, so the result is
 deterministic). Tokens outside the vocabulary map to ``<unk>`` (oov="unk") or are
-removed before truncation (oov="drop", the 20 Newsgroups setup of SPEC E3; id 1 then
-never occurs but stays reserved, so the layout is the same for every dataset).
+removed before truncation (oov="drop", the 20 Newsgroups setup of the thesis [UNV20]; id 1
+then never occurs but stays reserved, so the layout is the same for every dataset).
 """
 from __future__ import annotations
 

@@ -79,13 +79,18 @@ def check_kwargs(name, kwargs):
                             f"an argument of the {name} builder: {', '.join(allowed)}")
         if key in CHECKS:
             CHECKS[key](key, value)
-    if name == "text_cnn":
-        kernels = kwargs.get("kernel_sizes", inspect.signature(builder).parameters[
-            "kernel_sizes"].default)
-        check_length_fits_kernels(kwargs.get("max_len"), kernels)
+    check_length_fits_kernels(name, kwargs)
 
 
-def check_length_fits_kernels(max_len, kernel_sizes):
+def check_length_fits_kernels(name, kwargs, max_len=None):
+    """The text CNN's rule, the one place it lives: its texts (``max_len`` tokens: the
+    data's where given, else ``kwargs``'s) fill at least one window of its largest kernel
+    (``kwargs``'s kernel sizes, else the builder's default). Other models: no rule."""
+    if name != "text_cnn":
+        return
+    kernel_sizes = kwargs.get("kernel_sizes", inspect.signature(get_builder(name)).parameters[
+        "kernel_sizes"].default)
+    max_len = kwargs.get("max_len") if max_len is None else max_len
     if max_len is not None and max_len < max(kernel_sizes):
         raise bad_param("max_len", max_len,
                         f"at least the largest kernel size ({max(kernel_sizes)}) of the text "

@@ -31,8 +31,8 @@ def conv6(input_shape=(32, 32, 3), num_classes=10, dropout=0.0, initializer="glo
           width=1.0):
     """Conv-6: 1,145,408 conv and 1,117,194 dense parameters (biases included).
 
-    `width` scales the conv filters (64, 128, 256); the book's quick profile uses 0.25 so a
-    CPU trains it in seconds (the convolutions cost width**2).
+    `width` scales the conv filters (64, 128, 256); the book's quick profile uses 0.125 (an eighth)
+    so a CPU trains it in seconds (the convolutions cost width**2).
     """
     blocks = tuple(max(1, int(round(f * width))) for f in (64, 128, 256))
     return conv_net(blocks, input_shape, num_classes, dropout=dropout,

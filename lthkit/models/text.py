@@ -23,7 +23,7 @@ def text_cnn(vocab_size=50_002, max_len=400, num_classes=2, embed_dim=100, filte
     longest text.
     """
     from lthkit.models import check_length_fits_kernels
-    check_length_fits_kernels(max_len, kernel_sizes)
+    check_length_fits_kernels("text_cnn", {"max_len": max_len, "kernel_sizes": kernel_sizes})
     tokens = keras.Input((None,), dtype="int32", name="tokens")
     x = MaskedEmbedding(vocab_size, embed_dim, embeddings_initializer=initializer,
                         name="embedding")(tokens)
@@ -42,7 +42,7 @@ def text_lstm(vocab_size=25_002, max_len=400, num_classes=2, embed_dim=100, unit
     """Embedding -> `layers` bidirectional LSTMs -> dropout -> logits on the final features.
 
     4,806,761 parameters for IMDb with the defaults (Keras keeps one LSTM bias vector,
-    PyTorch two: SPEC's 4,810,857 minus 4,096). Padding (id 0) is masked, so it never
+    PyTorch two: [TXT]'s 4,810,857 minus 4,096). Padding (id 0) is masked, so it never
     reaches the final state: a text's logits do not depend on how much padding follows it
     ([TXT] fed packed sequences, to the same effect), and batches can be cut to their
     longest text. `max_len` is the longest text the data hold.

@@ -54,6 +54,11 @@ def resolve_rates(rates, kinds):
     `kinds` maps each weight key to its layer kind. Kinds missing from a dict are not pruned.
     """
     check_rates(rates)
+    return _rate_per_key(rates, kinds)
+
+
+def _rate_per_key(rates, kinds):
+    """`resolve_rates` for rates checked already."""
     if not isinstance(rates, dict):
         return {key: float(rates) for key in kinds}
     return {key: float(rates.get(kind, 0.0)) for key, kind in kinds.items()}
@@ -114,11 +119,10 @@ def prune(weights, masks, rates, *, kinds=None, criterion="magnitude", strategy=
     The inputs are not modified.
     """
     check_choice("strategy", strategy, STRATEGIES)
-    check_choice("criterion", criterion, CRITERIA)
+    check_rates(rates, strategy)
     _check_masks(weights, masks)
     masks = {k: np.asarray(m, dtype=bool) for k, m in masks.items()}
-    scores = scores_for(criterion, weights, init_weights, seed)
-    check_rates(rates, strategy)
+    scores = scores_for(criterion, weights, init_weights, seed)  # checks the criterion
     if strategy == "global":
         rate = float(rates)
         keys = sorted(weights)
@@ -141,7 +145,7 @@ def prune(weights, masks, rates, *, kinds=None, criterion="magnitude", strategy=
         if isinstance(rates, dict):
             raise bad_param("kinds", None, "a {key: layer kind} dict when rates is a dict")
         kinds = {key: "dense" for key in weights}
-    per_key = resolve_rates(rates, kinds)
+    per_key = _rate_per_key(rates, kinds)
     return {key: _prune_layer(scores[key], masks[key], n_to_prune(per_key[key], int(masks[key].sum())))
             for key in weights}
 

@@ -1,7 +1,7 @@
 """The ticket search: hyperparameters, presets per profile, controls, training rounds, the
 search loop and the experiments that share a dense network (variants)."""
 from lthkit.search.controls import CONTROLS, Level, register_control
-from lthkit.search.defaults import DEFAULTS, PAPER_NOTES, default_experiment
+from lthkit.search.defaults import PAPER_EXPERIMENTS, PAPER_NOTES, default_experiment
 from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneHParams,
                                    SearchHParams, TrainHParams)
 from lthkit.search.presets import KNOBS, PRESETS, experiment
@@ -10,9 +10,9 @@ from lthkit.search.runs import (TARGETS, StoredRun, StoredVariants, diff_card, r
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
                                   run_search)
 from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
-from lthkit.search import earlybird, stability  # noqa: E402  (modules: search.stability...)
+from lthkit.search import earlybird, stability  # noqa: E402,F401  (search.stability...)
 
-__all__ = ["CONTROLS", "DEFAULTS", "KNOBS", "PAPER_NOTES", "PRESETS", "TARGETS",
+__all__ = ["CONTROLS", "PAPER_EXPERIMENTS", "KNOBS", "PAPER_NOTES", "PRESETS", "TARGETS",
            "BatchStream", "BucketStream", "DataHParams", "Experiment", "Level", "ModelHParams",
            "PruneHParams", "SearchHParams", "StoredRun", "StoredVariants", "TicketSearch",
            "TrainHParams",

@@ -24,11 +24,12 @@ _knob = name_value("training=5ep")
 
 def parser():
     from lthkit.profiles import PROFILES
-    from lthkit.search.defaults import DEFAULTS
+    from lthkit.search.defaults import PAPER_EXPERIMENTS
     from lthkit.search.runs import TARGETS
     p = OneLineParser(prog="python -m lthkit.search", description=__doc__,
                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", choices=sorted(DEFAULTS) + sorted(t for t in TARGETS if "/" in t),
+    p.add_argument("model", choices=sorted(PAPER_EXPERIMENTS) + sorted(t for t in TARGETS
+                                                                        if "/" in t),
                    metavar="MODEL_OR_TARGET",
                    help="a model (%(choices)s), or a target of the claims ledger such as "
                         "text_cnn/imdb/oneshot (its model, dataset and fixed settings)")
@@ -37,8 +38,11 @@ def parser():
     p.add_argument("--replicates", type=int, help="independent runs (default: the profile's)")
     p.add_argument("--rounds", type=int, help="pruning rounds after the dense round "
                                               "(0 = the dense network only)")
+    from lthkit.search.controls import CONTROLS
+    registered = "; ".join(f"{c.name}: {c.description}" for c in CONTROLS.values())
     p.add_argument("--controls", nargs="*", help="control branches, e.g. reinit random "
-                                                 "(default: the profile's; none: --controls)")
+                   "(default: the profile's; none: --controls). Registered: "
+                   + registered.replace("%", "%%"))
     p.add_argument("--set", dest="knobs", action="append", type=_knob, default=[],
                    metavar="KNOB=VALUE", help="any knob of lthkit.search.experiment, e.g. "
                                               "training=5ep (repeatable)")

@@ -72,7 +72,7 @@ class Level:
 @dataclass(frozen=True)
 class Control:
     name: str
-    description: str
+    description: str  # one line, listed by `python -m lthkit.search --help`
     make: Callable
 
 

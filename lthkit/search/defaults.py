@@ -1,7 +1,11 @@
-"""Paper-faithful experiments, one per model (see SPEC E1-E5 and the book's chapters).
+"""Paper-faithful experiments, one per model: [FC19] (Frankle & Carbin, ICLR 2019) for
+Lenet-300-100 and Conv-6, the text-classification study [TXT] for the text CNN and the
+BiLSTM, the thesis [UNV20] for the 20 Newsgroups End2End network (`lthkit.claims` lists
+the sources; the chapters discuss each setting).
 
 `default_experiment("lenet_300_100")` is [FC19]'s Lenet setting; change a part with
-`.replace(train={"iterations": 2000})`.
+`.replace(train={"training": "2000it"})` (a section and its fields) or with the knobs of
+`lthkit.search.experiment`.
 """
 from lthkit._errors import bad_param
 from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneHParams,
@@ -81,8 +85,9 @@ def end2end():
         search=SearchHParams(rounds=10, controls=("reinit",), replicates=1))
 
 
-DEFAULTS = {"lenet_300_100": lenet_300_100, "conv6": conv6, "text_cnn": text_cnn,
-            "text_lstm": text_lstm, "end2end": end2end}
+# model -> a function returning its paper-faithful Experiment (text models: of a dataset)
+PAPER_EXPERIMENTS = {"lenet_300_100": lenet_300_100, "conv6": conv6, "text_cnn": text_cnn,
+                     "text_lstm": text_lstm, "end2end": end2end}
 
 
 # Where lthkit's paper setting itself departs from (or fills a gap in) the paper: shown on
@@ -116,16 +121,17 @@ DATASET_NOTES = {
 
 
 def default_experiment(model, dataset=None):
-    """The paper-faithful `Experiment` for a model name (see DEFAULTS); `dataset` picks the
-    text models' dataset ("imdb" or "ag_news")."""
-    if model not in DEFAULTS:
-        raise bad_param("model", model, "one of " + ", ".join(DEFAULTS))
+    """The paper-faithful `Experiment` for a model name (see PAPER_EXPERIMENTS); `dataset`
+    picks the text models' dataset ("imdb" or "ag_news")."""
+    if model not in PAPER_EXPERIMENTS:
+        raise bad_param("model", model, "one of " + ", ".join(PAPER_EXPERIMENTS))
     if dataset is None:
-        return DEFAULTS[model]()
+        return PAPER_EXPERIMENTS[model]()
     if model not in ("text_cnn", "text_lstm"):
-        if dataset != DEFAULTS[model]().data.name:
-            raise bad_param("dataset", dataset, f"{DEFAULTS[model]().data.name!r} for {model}")
-        return DEFAULTS[model]()
+        if dataset != PAPER_EXPERIMENTS[model]().data.name:
+            raise bad_param("dataset", dataset,
+                            f"{PAPER_EXPERIMENTS[model]().data.name!r} for {model}")
+        return PAPER_EXPERIMENTS[model]()
     if dataset not in ("imdb", "ag_news"):
         raise bad_param("dataset", dataset, f"'imdb' or 'ag_news' for {model}")
-    return DEFAULTS[model](dataset)
+    return PAPER_EXPERIMENTS[model](dataset)

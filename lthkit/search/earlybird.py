@@ -20,8 +20,7 @@ import numpy as np
 
 from lthkit import _io, durations
 from lthkit._errors import bad_param
-from lthkit.pruning import kernel_weights, prune, restore, set_masks
-from lthkit.store import derived_seed
+from lthkit.pruning import kernel_weights, restore, set_masks
 
 
 def check_window(window, threshold):
@@ -86,7 +85,7 @@ def early_bird(exp, store, level, replicate=0, window=5, threshold=0.1, data=Non
 
 
 def _trajectory(search, level, replicate):
-    exp, trainer, model = search.exp, search.trainer, search.model
+    trainer, model = search.trainer, search.model
     spe, total = trainer.steps_per_epoch, trainer.iterations
     epochs = list(range(1, total // spe + 1))
     ones = search._ones()
@@ -95,13 +94,10 @@ def _trajectory(search, level, replicate):
     metrics, snaps = trainer.train(search._seeds(replicate)[1],
                                    snapshot_at={e * spe for e in epochs},
                                    desc=f"rep {replicate} dense, a mask every epoch")
-    p = exp.prune
 
-    def one_shot(scores):
-        masks = ones
-        for r in range(level):
-            masks = prune(scores, masks, p.rates, kinds=search.kinds, criterion="magnitude",
-                          strategy=p.strategy, seed=derived_seed(exp.search.seed, replicate, r))
+    def one_shot(scores):  # [YOU20] ranks the weights of the moment by their magnitude
+        *_, (_, masks, _) = search.one_shot_levels(replicate, scores, level,
+                                                   criterion="magnitude")
         return masks
     masks = {e: one_shot(kernel_weights(model, snaps[e * spe])) for e in epochs}
     final = one_shot(kernel_weights(model))

@@ -214,10 +214,10 @@ class Experiment:
             raise bad_param("batching", "bucket", "'shuffle' for the " + self.model.name +
                             " model ('bucket' needs a model that ignores padding: text_cnn, "
                             "text_lstm)")
-        if self.model.name == "text_cnn":
-            from lthkit.data.text import DEFAULTS
-            max_len = self.data.kwargs.get("max_len", DEFAULTS[self.data.name]["max_len"])
-            check_length_fits_kernels(max_len, self.model.kwargs.get("kernel_sizes", (3, 4, 5)))
+        if self.data.name in TEXT_DATASETS:
+            from lthkit.data.text import LOADER_DEFAULTS
+            check_length_fits_kernels(self.model.name, self.model.kwargs, self.data.kwargs.get(
+                "max_len", LOADER_DEFAULTS[self.data.name]["max_len"]))
         training = durations.parse(self.train.training)
         for name in ("rewind", "mask_after"):
             value = getattr(self.search, name)

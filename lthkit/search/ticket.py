@@ -35,8 +35,8 @@ from lthkit import _io, durations
 from lthkit._errors import LthkitError, bad_param
 from lthkit.models import get_builder
 from lthkit.progress import bar
-from lthkit.pruning import (get_masks, kernel_weights, kinds, layer_shapes, mask_counts,
-                            prune, restore, set_masks, snapshot)
+from lthkit.pruning import (kernel_weights, kinds, layer_shapes, mask_counts, prune, restore,
+                            set_masks, snapshot)
 from lthkit.search.controls import CONTROLS, Level
 from lthkit.search.train import Trainer
 from lthkit.store import ResultStore
@@ -136,7 +136,7 @@ class TicketSearch:
             info = getattr(self.data, "info", None)
             self.store.record(self.exp, layers=self.layers,
                               **({"data_info": info.to_dict()} if info is not None else {}))
-            s, total = self.exp.search, self.trainer.iterations
+            s = self.exp.search
             self.rewind_at = self._iterations(s.rewind, "rewind")
             self.mask_at = None if s.mask_after is None else self._iterations(s.mask_after,
                                                                               "mask_after")
@@ -405,14 +405,34 @@ class TicketSearch:
         elif not replay or not path.exists():
             _io.save_json(path, record)
 
-    def _next_masks(self, rep, r, scores, masks):
-        """Mask r + 1 from `scores` and mask r (the experiment's pruning settings)."""
+    def _next_masks(self, rep, r, scores, masks, criterion=None):
+        """Mask r + 1 from `scores` and mask r (the experiment's pruning settings; its
+        criterion unless `criterion` is given)."""
         p, s = self.exp.prune, self.exp.search
+        criterion = criterion or p.criterion
         init = self._dense_kernels(rep, "init") \
-            if p.criterion in ("init_magnitude", "movement") else None
-        return prune(scores, masks, p.rates, kinds=self.kinds, criterion=p.criterion,
+            if criterion in ("init_magnitude", "movement") else None
+        return prune(scores, masks, p.rates, kinds=self.kinds, criterion=criterion,
                      strategy=p.strategy, init_weights=init,
                      seed=derived_seed(s.seed, rep, r, "criterion"))
+
+    def one_shot_levels(self, rep, scores, last, stored=None, criterion=None):
+        """Yield (q, mask of level q, whether it was cut here) for q = 1..last, every level
+        cut in one shot from the same `scores`: mask q prunes mask q - 1 by the rates, so
+        level q keeps rates**q of the weights. `scores`: {key: array}, or a function that
+        returns them (called only if some level is not given by `stored(q)`, which returns
+        a stored mask or None)."""
+        masks = self._ones()
+        for q in range(1, last + 1):
+            kept = stored(q) if stored is not None else None
+            if kept is not None:
+                masks = kept
+                yield q, masks, False
+                continue
+            if callable(scores):
+                scores = scores()
+            masks = self._next_masks(rep, q - 1, scores, masks, criterion)
+            yield q, masks, True
 
     def _masks(self, rep, r):
         """The ticket's mask of level r: stored (and checked), or rebuilt."""
@@ -435,17 +455,13 @@ class TicketSearch:
     def _cut_levels(self, rep):
         """One-shot: cut and save the masks of every level up to the last, all from the same
         dense weights, so that no later level needs them again (on another machine they may
-        not be rebuilt exactly). Mask r prunes mask r - 1 by the rates: rates**r in all."""
-        scores, masks = None, self._ones()
-        for q in range(1, self.exp.search.last_round + 1):
-            stored = self.store.masks(self.exp, rep, MAIN, q)
-            if stored is not None:
-                masks = stored
-                continue
-            if scores is None:
-                scores = self._dense_scores(rep)
-            masks = self._next_masks(rep, q - 1, scores, masks)
-            self._save_mask(rep, q, masks)
+        not be rebuilt exactly)."""
+        levels = self.one_shot_levels(rep, lambda: self._dense_scores(rep),
+                                      self.exp.search.last_round,
+                                      stored=lambda q: self.store.masks(self.exp, rep, MAIN, q))
+        for q, masks, cut in levels:
+            if cut:
+                self._save_mask(rep, q, masks)
 
     def _save_mask(self, rep, r, masks):
         """Save main mask r; if one is stored and differs, what was built on it is stale."""

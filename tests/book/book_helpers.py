@@ -19,6 +19,14 @@ def toc_names():
 
 
 CI_CHAPTERS = toc_names()
+
+
+def toc_pages():
+    from lthkit.book.driver import toc_pages
+    return toc_pages(REPO)
+
+
+CI_PAGES = toc_pages()  # docs/<name>: Markdown pages, built as they are
 # A persistent build folder (under the ignored _build/), so a re-run only re-executes the
 # chapters that changed, and the book in _build/html (maybe full profile) is left alone.
 CI_ROOT = REPO / "_build" / "ci-book"
@@ -30,14 +38,19 @@ def run_book(root, *args, timeout=900):
                            *args], capture_output=True, text=True, timeout=timeout)
 
 
-def make_book(root, chapters, sources):
+def make_book(root, chapters, sources, pages=()):
     """A book folder: ``_config.yml`` of the repository, a ToC of ``chapters`` (the first is
-    the root page), ``book/<name>.py`` from ``sources`` (name -> text)."""
+    the root page) and then of ``pages`` (``docs/<name>``, copied from the repository),
+    ``book/<name>.py`` from ``sources`` (name -> text)."""
     (root / "book").mkdir(parents=True, exist_ok=True)
     shutil.copy(REPO / "_config.yml", root / "_config.yml")
+    for page in pages:
+        (root / page).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / f"{page}.md", root / f"{page}.md")
     toc = ["format: jb-book", f"root: book/_executed/{chapters[0]}"]
-    if chapters[1:]:
+    if chapters[1:] or pages:
         toc += ["chapters:"] + [f"  - file: book/_executed/{name}" for name in chapters[1:]]
+        toc += [f"  - file: {page}" for page in pages]
     (root / "_toc.yml").write_text("\n".join(toc) + "\n")
     for name, text in sources.items():
         path = root / "book" / f"{name}.py"

@@ -7,15 +7,16 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from book_helpers import (CI_CHAPTERS, CI_PROFILE, CI_ROOT, REPO, Chromium, chromium_path,
-                          make_book, run_book)
+from book_helpers import (CI_CHAPTERS, CI_PAGES, CI_PROFILE, CI_ROOT, REPO, Chromium,
+                          chromium_path, make_book, run_book)
 
 
 @pytest.fixture(scope="session")
 def ci_book():
     """The smoke-profile book of CI_CHAPTERS, built by the driver; (root, seconds, output)."""
     root = make_book(CI_ROOT, CI_CHAPTERS,
-                     {name: (REPO / "book" / f"{name}.py").read_text() for name in CI_CHAPTERS})
+                     {name: (REPO / "book" / f"{name}.py").read_text() for name in CI_CHAPTERS},
+                     pages=CI_PAGES)
     started = time.time()
     result = run_book(root, "--profile", CI_PROFILE)
     seconds = time.time() - started

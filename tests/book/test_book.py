@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from book_helpers import CI_CHAPTERS, CI_PROFILE, run_book
+from book_helpers import CI_CHAPTERS, CI_PAGES, CI_PROFILE, REPO, run_book
 from lthkit.book.driver import code_hash
 
 pytestmark = pytest.mark.book
@@ -57,6 +57,17 @@ def test_quick_book_builds_html(ci_book):
         for noise in NOISE:
             assert noise not in text, f"{name}: {noise!r} in the page"
     print(f"{CI_PROFILE} book of {CI_CHAPTERS} built in {seconds:.0f} s")
+
+
+@pytest.mark.parametrize("page", CI_PAGES)
+def test_docs_pages_are_built_with_their_sections(ci_book, page):
+    text = (Path(ci_book[0]) / "_build" / "html" / f"{page}.html").read_text(encoding="utf-8")
+    source = (REPO / f"{page}.md").read_text(encoding="utf-8")
+    headings = [line.lstrip("#").strip() for line in source.splitlines()
+                if line.startswith("## ")]
+    assert headings, f"{page}.md has no sections"
+    for heading in headings:
+        assert heading.split("`")[0].strip() in text, f"{page}: section {heading!r} missing"
 
 
 def test_build_log_fits_on_one_screen(ci_book):

@@ -12,13 +12,13 @@ from lthkit.book import label, settings
 from lthkit.book.state import RUN
 from lthkit.book.altair_renderer import BUNDLE, render
 
-PRESETS = {"quick": {"epochs": 3, "n_train": 1000}, "full": {"epochs": 50, "n_train": None}}
+CHAPTER_PRESETS = {"quick": {"epochs": 3, "n_train": 1000}, "full": {"epochs": 50, "n_train": None}}
 
 
 def test_settings_take_the_profile_preset_unless_a_parameter_is_given():
-    cfg = settings("full", PRESETS, epochs=None, n_train=None, seed=0)
+    cfg = settings("full", CHAPTER_PRESETS, epochs=None, n_train=None, seed=0)
     assert (cfg.epochs, cfg.n_train, cfg.seed) == (50, None, 0)
-    cfg = settings("quick", PRESETS, epochs=7, n_train=None)
+    cfg = settings("quick", CHAPTER_PRESETS, epochs=7, n_train=None)
     assert (cfg.epochs, cfg.n_train) == (7, 1000)
     table = cfg._repr_markdown_()
     assert "| `epochs` | `7` | parameter |" in table
@@ -27,9 +27,9 @@ def test_settings_take_the_profile_preset_unless_a_parameter_is_given():
 
 def test_settings_refuse_unknown_profile_and_missing_value():
     with pytest.raises(LthkitError, match="profile"):
-        settings("medium", PRESETS)
+        settings("medium", CHAPTER_PRESETS)
     with pytest.raises(LthkitError, match="lr"):
-        settings("quick", PRESETS, lr=None)
+        settings("quick", CHAPTER_PRESETS, lr=None)
 
 
 def test_chart_caption_names_the_profile_and_html_loads_the_local_bundle():
@@ -58,6 +58,25 @@ def test_toc_chapters_and_partial_toc(tmp_path):
     assert build._without(toc, {"book/_executed/b"}) == {
         "root": "book/_executed/intro",
         "parts": [{"caption": "A", "chapters": [{"file": "book/_executed/a"}]}]}
+
+
+def test_toc_lists_docs_pages_beside_the_chapters(tmp_path):
+    (tmp_path / "_toc.yml").write_text(
+        "format: jb-book\nroot: book/_executed/intro\nchapters:\n"
+        "  - file: book/_executed/a\n  - file: docs/how\n")
+    with pytest.raises(LthkitError, match="docs/how.md does not exist"):
+        build.toc_chapters(tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "how.md").write_text("# How\n")
+    assert build.toc_chapters(tmp_path) == ["intro", "a"]
+    assert build.toc_pages(tmp_path) == ["docs/how"]
+    (tmp_path / "_toc.yml").write_text("format: jb-book\nroot: docs/how\n")
+    with pytest.raises(LthkitError, match="first page must be a chapter"):
+        build.toc_chapters(tmp_path)
+
+
+def test_the_books_toc_has_the_how_lthkit_works_page():
+    assert "docs/how_lthkit_works" in build.toc_pages(build.LTHKIT.parent)
 
 
 def test_toc_must_list_executed_notebooks(tmp_path):

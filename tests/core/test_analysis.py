@@ -357,3 +357,8 @@ def test_by_mask_epoch_reads_each_variants_epoch_and_averages_the_main_branch():
     assert three["n"] == 2 and three["percent_remaining"] == 64.0  # the reinit row left out
     with pytest.raises(ValueError, match="mask_after.*500it"):
         analysis.by_mask_epoch(early_table(), early_exps(odd="500it"), rounds=[2])
+
+
+def test_every_claim_cites_a_listed_paper():
+    cited = {c.source for c in claims.CLAIMS}
+    assert cited and cited <= set(claims.PAPERS), sorted(cited - set(claims.PAPERS))

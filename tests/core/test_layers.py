@@ -158,3 +158,10 @@ def test_masked_lstm_equals_keras_lstm_and_ignores_padding():
     moved[0, 10] = 7  # a token where padding was changes the logits: the test can fail
     assert not np.allclose(model.predict(moved, verbose=0)[0], model.predict(padded(60),
                                                                              verbose=0)[0])
+
+
+def test_text_cnn_refuses_texts_shorter_than_its_largest_kernel():
+    from lthkit._errors import LthkitError
+    from lthkit.models import text_cnn
+    with pytest.raises(LthkitError, match=r"max_len=3 .* largest kernel size \(5\)"):
+        text_cnn(vocab_size=300, max_len=3)

@@ -141,6 +141,7 @@ def test_cli_rounds_zero_trains_only_the_dense_network(tmp_path):
     ({"vocab_size": 0}, r"vocab_size=0 is not allowed"),
     ({"kernel_sizes": [3, 0]}, r"kernel_sizes=\[3, 0\] is not allowed"),
     ({"max_len": 4}, r"max_len=4 is not allowed: expected at least the largest kernel"),
+    ({"max_len": 6, "kernel_sizes": [3, 7]}, r"max_len=6 .* largest kernel size \(7\)"),
     ({"rewind": "11ep"}, r"rewind='11ep' is not allowed: expected at most the training length"),
 ])
 def test_bad_values_fail_at_once_naming_the_field(knobs, message):
