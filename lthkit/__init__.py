@@ -3,6 +3,8 @@
 JAX is the default Keras backend (measured faster on CPU here, see README); set
 ``KERAS_BACKEND`` before importing lthkit (or keras) to choose another one.
 
+`lthkit.masked(model)` masks any Sequential or functional Keras model (see
+`lthkit.layers.wrap`). Subpackages load on first use (`lthkit.data`, `lthkit.search`, ...).
 Importing lthkit registers its masked layers with Keras, so a saved ticket loads with
 ``keras.saving.load_model("ticket.keras")`` after ``import lthkit``. Keras itself is not
 imported here (a chapter picks its backend first): the layers are registered the moment
@@ -44,6 +46,21 @@ class _RegisterAfterKeras(importlib.abc.MetaPathFinder):
             _register_layers()
         spec.loader.exec_module = exec_then_register
         return spec
+
+
+SUBPACKAGES = ("analysis", "book", "claims", "data", "durations", "layers", "models",
+               "plots", "profiles", "pruning", "search", "store")
+
+
+def __getattr__(name):
+    # `lthkit.masked(model)` and `lthkit.data.from_arrays(...)` without importing Keras at
+    # `import lthkit`
+    if name == "masked":
+        from lthkit.layers.wrap import masked
+        return masked
+    if name in SUBPACKAGES:
+        return importlib.import_module(f"lthkit.{name}")
+    raise AttributeError(f"module 'lthkit' has no attribute {name!r}")
 
 
 if "keras" in sys.modules:

@@ -25,6 +25,32 @@ def name_value(example):
     return parse
 
 
+def add_import_option(parser):
+    """--import MODULE, for both command lines: modules that register a reader's models
+    (`lthkit.search.register_model`); read before the parser is built, by `import_from`."""
+    parser.add_argument("--import", dest="imports", action="append", metavar="MODULE",
+                        default=[], help="import MODULE first, e.g. one that registers your "
+                                         "model with lthkit.search.register_model "
+                                         "(repeatable; also $LTHKIT_IMPORT, comma-separated)")
+
+
+def import_from(argv, prog):
+    """Import the modules named by --import in `argv` (and $LTHKIT_IMPORT) before the parser
+    lists the models. Returns an exit code 2 (after one line on stderr) if one fails."""
+    import sys
+
+    from lthkit._errors import LthkitError
+    from lthkit.search.own import import_plugins
+    modules = [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--import"]
+    modules += [a.split("=", 1)[1] for a in argv if a.startswith("--import=")]
+    try:
+        import_plugins(modules)
+    except LthkitError as err:
+        print(f"{prog}: {err}", file=sys.stderr)
+        return 2
+    return None
+
+
 def add_adopt_option(parser):
     """--adopt-rebuilt-weights, for both command lines (see `adopt_from`)."""
     parser.add_argument("--adopt-rebuilt-weights", action="store_true",

@@ -15,12 +15,12 @@ are never masked. If you assign weights yourself, call `lthkit.pruning.enforce_m
 
 Every masked layer implements `prunable_weights()`, returning `(weight_variable,
 mask_variable)` pairs, and has a `prune_kind` ("dense", "output", "conv", "embedding",
-"lstm") that pruning rates refer to.
+"lstm", "gru", "attention") that pruning rates refer to.
 """
 import keras
 from keras import ops
 
-PRUNE_KINDS = ("dense", "output", "conv", "embedding", "lstm")
+PRUNE_KINDS = ("dense", "output", "conv", "embedding", "lstm", "gru", "attention")
 
 
 @ops.custom_gradient
@@ -159,6 +159,39 @@ class MaskedEmbedding(PrunableMixin, keras.layers.Embedding):
 
     def prunable_weights(self):
         return [(self._embeddings, self.embeddings_mask)]
+
+    def get_config(self):
+        return self._mixin_config(super().get_config())
+
+
+@keras.saving.register_keras_serializable(package="lthkit")
+class MaskedEinsumDense(PrunableMixin, keras.layers.EinsumDense):
+    """`keras.layers.EinsumDense` with a pruning mask on its kernel (Transformer
+    projections; `MaskedMultiHeadAttention` builds its query, key, value and output
+    projections from it)."""
+
+    def __init__(self, equation, output_shape, prune_kind=None, **kwargs):
+        super().__init__(equation, output_shape, **kwargs)
+        self.prune_kind = _check_kind(prune_kind, "dense")
+
+    def build(self, input_shape):
+        # the kernel's shape follows from the equation (Keras's own analysis of it)
+        from keras.src.layers.core.einsum_dense import _analyze_einsum_string
+        kernel_shape = _analyze_einsum_string(self.equation, self.bias_axes, input_shape,
+                                              self.partial_output_shape)[0]
+        self.kernel_mask = self._add_mask("kernel_mask", kernel_shape)
+        super().build(input_shape)
+
+    def call(self, inputs, training=None):
+        x = ops.einsum(self.equation, inputs, masked_gradient(self._kernel, self.kernel_mask))
+        if self.bias is not None:
+            x = ops.add(x, self.bias)
+        if self.activation is not None:
+            x = self.activation(x)
+        return x
+
+    def prunable_weights(self):
+        return [(self._kernel, self.kernel_mask)]
 
     def get_config(self):
         return self._mixin_config(super().get_config())

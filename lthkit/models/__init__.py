@@ -9,7 +9,8 @@ from lthkit.models.text import end2end, text_cnn, text_lstm
 
 MODELS = {"lenet_300_100": lenet_300_100, "conv6": conv6, "text_cnn": text_cnn,
           "text_lstm": text_lstm, "end2end": end2end}
-TEXT_MODELS = ("text_cnn", "text_lstm", "end2end")
+BUILT_IN = tuple(MODELS)  # lthkit's own; `lthkit.search.register_model` adds to MODELS
+TEXT_MODELS = {"text_cnn", "text_lstm", "end2end"}  # ...and to this, for text models
 
 
 def get_builder(name):
@@ -97,5 +98,5 @@ def check_length_fits_kernels(name, kwargs, max_len=None):
                         "CNN, so that every text fills one window")
 
 
-__all__ = ["MODELS", "TEXT_MODELS", "build_model", "check_kwargs", "get_builder", "conv6",
+__all__ = ["BUILT_IN", "MODELS", "TEXT_MODELS", "build_model", "check_kwargs", "get_builder", "conv6",
            "conv_net", "end2end", "lenet_300_100", "text_cnn", "text_lstm"]

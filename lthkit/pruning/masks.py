@@ -89,7 +89,7 @@ def enforce_masks(model):
         weight.assign(np.asarray(weight.numpy()) * np.asarray(mask.numpy()))
 
 
-_RNG = re.compile(r"^seed_generator(_\d+)?/seed_generator_state$")
+_RNG = re.compile(r"^(.+/)?seed_generator(_\d+)?/seed_generator_state$")
 
 
 def _state_variables(model):

@@ -4,9 +4,10 @@ from lthkit.search.controls import CONTROLS, Level, register_control
 from lthkit.search.defaults import PAPER_EXPERIMENTS, PAPER_NOTES, default_experiment
 from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneHParams,
                                    SearchHParams, TrainHParams)
+from lthkit.search.own import experiment_for, register_model
 from lthkit.search.presets import KNOBS, PRESETS, experiment
 from lthkit.search.runs import (TARGETS, StoredRun, StoredVariants, diff_card, rewind_sweep,
-                               stored, stored_variants, target, variants)
+                               stored, stored_named, stored_variants, target, variants)
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
                                   run_search)
 from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
@@ -17,5 +18,6 @@ __all__ = ["CONTROLS", "PAPER_EXPERIMENTS", "KNOBS", "PAPER_NOTES", "PRESETS", "
            "PruneHParams", "SearchHParams", "StoredRun", "StoredVariants", "TicketSearch",
            "TrainHParams",
            "Trainer", "dataset_for", "default_experiment", "diff_card", "experiment",
+           "experiment_for", "register_model", "stored_named",
            "initial_weights", "model_for", "register_control", "rewind_sweep", "run_search",
            "stored", "stored_variants", "target", "train_ticket", "variants"]

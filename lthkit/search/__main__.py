@@ -16,7 +16,8 @@ Every bad argument is refused in one line on stderr, with exit code 2.
 import argparse
 import sys
 
-from lthkit._cli import OneLineParser, add_adopt_option, adopt_from, name_value
+from lthkit._cli import (OneLineParser, add_adopt_option, add_import_option, adopt_from,
+                         import_from, name_value)
 from lthkit._errors import LthkitError
 
 _knob = name_value("training=5ep")
@@ -62,10 +63,15 @@ def parser():
                         "rounds, with its tickets, every replicate")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_adopt_option(p)
+    add_import_option(p)
     return p
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    failed = import_from(argv, "python -m lthkit.search")
+    if failed:
+        return failed
     args = parser().parse_args(argv)
     try:
         return run(args)

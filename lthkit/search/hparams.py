@@ -37,14 +37,46 @@ def _check_int(name, value, minimum, allow_none=False):
 
 @dataclass(frozen=True)
 class ModelHParams:
-    """A model builder from `lthkit.models.MODELS` and its keyword arguments."""
+    """A model: a builder from `lthkit.models.MODELS` and its keyword arguments, or a
+    reader's own Keras model as its config (`keras`, made by `lthkit.search.experiment_for`
+    with canonical layer names), rebuilt from it with fresh weights for every replicate.
+
+    prunable: {layer name: False} leaves layers of a reader's model unpruned (see
+        `lthkit.masked`); part of the identity, like the config.
+    """
     name: str = "lenet_300_100"
     kwargs: dict = field(default_factory=dict)
+    keras: dict | None = None
+    prunable: dict = field(default_factory=dict)
 
     def __post_init__(self):
+        from lthkit.models import BUILT_IN
         if not isinstance(self.kwargs, dict):
             raise bad_param("model.kwargs", self.kwargs, "a dict of builder arguments")
-        check_kwargs(self.name, self.kwargs)
+        if not isinstance(self.prunable, dict) or not all(
+                isinstance(k, str) and isinstance(v, bool) for k, v in self.prunable.items()):
+            raise bad_param("model.prunable", self.prunable, "a dict {layer name: True or False}")
+        if self.keras is None:
+            check_kwargs(self.name, self.kwargs)
+            if self.prunable and self.name in BUILT_IN:
+                raise bad_param("model.prunable", self.prunable,
+                                f"{{}} for lthkit's {self.name} (its layers are masked already)")
+            return
+        if not isinstance(self.keras, dict) or "class_name" not in self.keras:
+            raise bad_param("model.keras", type(self.keras).__name__,
+                            "a serialized Keras model (lthkit.search.experiment_for makes it)")
+        if self.kwargs:
+            raise bad_param("model.kwargs", self.kwargs, "{} for a model given by its config")
+        if not isinstance(self.name, str) or not _NAME.match(self.name) or not self.name:
+            raise bad_param("model.name", self.name, "letters, digits, '_' and '.'")
+        if self.name in BUILT_IN:
+            raise bad_param("model.name", self.name, "a name other than lthkit's own models ("
+                            + ", ".join(BUILT_IN) + ")")
+
+    @property
+    def own(self):
+        """Whether this is a reader's own Keras model (given by its config)."""
+        return self.keras is not None
 
 
 @dataclass(frozen=True)
@@ -66,9 +98,24 @@ class DataHParams:
         from lthkit.data.load import check_arguments
         if not isinstance(self.kwargs, dict):
             raise bad_param("data.kwargs", self.kwargs, "a dict of load_dataset options")
+        if self.own:
+            extra = sorted(set(self.kwargs) - {"sha256"})
+            if extra or self.n_train is not None or self.n_test is not None:
+                raise bad_param("data", extra or "n_train/n_test",
+                                "only the arrays' sha256 for a reader's own data "
+                                "(subset them before lthkit.data.from_arrays)")
+            if not isinstance(self.name, str) or not self.name:
+                raise bad_param("data.name", self.name, "a non-empty name")
+            return
         name = check_arguments(self.name, validation=self.validation, seed=self.seed,
                                n_train=self.n_train, n_test=self.n_test, **self.kwargs)
         object.__setattr__(self, "name", name)
+
+    @property
+    def own(self):
+        """Whether these are a reader's own arrays (`lthkit.data.from_arrays`), known by
+        their sha256: the search gets them as `data=`, it cannot load them."""
+        return "sha256" in self.kwargs
 
 
 @dataclass(frozen=True)
@@ -88,6 +135,12 @@ class TrainHParams:
     test_curve: evaluate the test set at every evaluation (True), or only where the
         validation loss reaches a new minimum and at the end (False: the same early-stop
         and final numbers for a fraction of the cost; other curve points are None).
+    loss: None (lthkit's classification loss: binary cross-entropy for one output,
+        sparse categorical otherwise, from logits unless the model ends in a softmax or
+        sigmoid), a Keras loss name ("mse") or a serialized Keras loss.
+    metrics: Keras metric names or serialized metrics; the first is the score the tables
+        call accuracy (default: lthkit's classification accuracy), the others are
+        recorded in the curves as val_<name> and test_<name>.
     """
     optimizer: str = "adam"
     learning_rate: float = 1.2e-3
@@ -98,6 +151,8 @@ class TrainHParams:
     batching: str = "shuffle"
     fresh_optimizer: bool = True
     test_curve: bool = True
+    loss: str | dict | None = None
+    metrics: tuple = ()
 
     def __post_init__(self):
         check_choice("optimizer", self.optimizer, OPTIMIZERS)
@@ -115,6 +170,9 @@ class TrainHParams:
                             "Reused Adam moments would move pruned weights away from zero.")
         if not isinstance(self.test_curve, bool):
             raise bad_param("test_curve", self.test_curve, "True or False")
+        from lthkit.search.train import check_loss, check_metrics
+        object.__setattr__(self, "loss", check_loss(self.loss))
+        object.__setattr__(self, "metrics", check_metrics(self.metrics))
 
 
 @dataclass(frozen=True)
@@ -206,15 +264,18 @@ class Experiment:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
             raise bad_param("name", self.name, "letters, digits, '_' and '.' (a folder name)")
         text_model = self.model.name in TEXT_MODELS
-        if text_model != (self.data.name in TEXT_DATASETS):
+        if not self.model.own and not self.data.own and \
+                text_model != (self.data.name in TEXT_DATASETS):
             raise bad_param("data.name", self.data.name,
                             f"a {'text' if text_model else 'image'} dataset for the "
                             f"{self.model.name} model")
-        if self.train.batching == "bucket" and self.model.name not in ("text_cnn", "text_lstm"):
+        # a reader's model may bucket: the search checks that padding leaves it unchanged
+        if self.train.batching == "bucket" and not self.model.own and \
+                self.model.name not in ("text_cnn", "text_lstm"):
             raise bad_param("batching", "bucket", "'shuffle' for the " + self.model.name +
                             " model ('bucket' needs a model that ignores padding: text_cnn, "
                             "text_lstm)")
-        if self.data.name in TEXT_DATASETS:
+        if self.data.name in TEXT_DATASETS and not self.data.own:
             from lthkit.data.text import LOADER_DEFAULTS
             check_length_fits_kernels(self.model.name, self.model.kwargs, self.data.kwargs.get(
                 "max_len", LOADER_DEFAULTS[self.data.name]["max_len"]))
@@ -251,8 +312,10 @@ class Experiment:
 
     @classmethod
     def from_dict(cls, d):
+        train = dict(d["train"])
+        train["metrics"] = tuple(train.get("metrics", ()))
         return cls(model=ModelHParams(**d["model"]), data=DataHParams(**d["data"]),
-                   train=TrainHParams(**d["train"]), prune=PruneHParams(**d["prune"]),
+                   train=TrainHParams(**train), prune=PruneHParams(**d["prune"]),
                    search=SearchHParams(**{**d["search"],
                                            "controls": tuple(d["search"]["controls"]),
                                            "levels": tuple(d["search"].get("levels", ()))}),

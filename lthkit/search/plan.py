@@ -67,6 +67,10 @@ class Entry:
         return [p for paths in self.analysis_files(store, exp).values() for p in paths]
 
 
+# Entries of models a reader registered with `register_model(..., plan=True)`.
+REGISTERED = {}
+
+
 def entries():
     """Every stored run of the book, in the order to train them (the ones other runs and
     chapters build on first)."""
@@ -109,7 +113,7 @@ def entries():
     out.append(Entry("text_cnn/imdb instability", "text_cnn/imdb", chapters="06",
                      **text_stability))
     out.append(Entry("text_lstm/ag_news/late", "text_lstm/ag_news/late", chapters="99"))
-    return out
+    return out + list(REGISTERED.values())
 
 
 # What an analysis costs, in rounds of its experiment: instability trains two copies of a
@@ -236,14 +240,20 @@ def run(names=None, store=None, quiet=False):
 def main(argv=None):
     import sys
 
-    from lthkit._cli import OneLineParser, add_adopt_option, adopt_from
+    from lthkit._cli import (OneLineParser, add_adopt_option, add_import_option, adopt_from,
+                             import_from)
     from lthkit._errors import LthkitError
+    argv = sys.argv[1:] if argv is None else [str(a) for a in argv]
+    failed = import_from(argv, "python -m lthkit.search.plan")
+    if failed:
+        return failed
     p = OneLineParser(prog="python -m lthkit.search.plan", description=__doc__.split("\n\n")[0])
     p.add_argument("--run", action="store_true", help="train what is missing, in order")
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these entries")
     p.add_argument("--store", help="result store folder (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     add_adopt_option(p)
+    add_import_option(p)
     args = p.parse_args(argv)
     adopt_from(args)
     from lthkit.store import ResultStore

@@ -204,7 +204,10 @@ IGNORED = {"name", "search.controls", "train.test_curve", "train.eval_batch_size
 
 def diff_card(exp, data_info=None):
     """Settings of `exp` that differ from the paper's (`default_experiment`), with the
-    notes on where lthkit's paper setting itself departs from the paper."""
+    notes on where lthkit's paper setting itself departs from the paper. A reader's own
+    model has no paper setting: its card lists the settings of the search instead."""
+    if exp.model.own:
+        return _own_card(exp)
     dataset = exp.data.name if exp.model.name in ("text_cnn", "text_lstm") else None
     paper = _flatten(default_experiment(exp.model.name, dataset).to_dict())
     ours = _flatten(exp.to_dict())
@@ -226,6 +229,19 @@ def diff_card(exp, data_info=None):
         if data_info.get("lossy"):
             rows.append({"setting": "data", "paper": "original pixels",
                          "this run": "a lossy copy (see the dataset notes)"})
+    return pd.DataFrame(rows, columns=["setting", "paper", "this run"])
+
+
+def _own_card(exp):
+    from lthkit._io import digest
+    d = _flatten({k: v for k, v in exp.to_dict().items() if k not in ("model", "name")})
+    rows = [{"setting": "model", "paper": "(a reader's own model: no paper setting)",
+             "this run": f"{exp.model.name}, Keras config sha256 {digest(exp.model.keras, 12)}"
+                         + (f", unpruned: {', '.join(k for k, v in exp.model.prunable.items() if not v)}"
+                            if any(not v for v in exp.model.prunable.values()) else "")}]
+    rows += [{"setting": k, "paper": "", "this run": _show(k, v)} for k, v in sorted(d.items())
+             if k not in IGNORED and v not in (None, (), [], {})
+             and k not in ("train.fresh_optimizer",)]
     return pd.DataFrame(rows, columns=["setting", "paper", "this run"])
 
 
@@ -285,6 +301,43 @@ def stored_variants(experiments, store=None, minimum=2, max_round=None):
     if max_round is not None:
         table = table[table["round"] <= max_round].reset_index(drop=True)
     return StoredVariants(runs, table)
+
+
+def stored_named(name, store=None):
+    """The committed run called `name` (an experiment's `name`, e.g. a chapter's own model's
+    "transformer_imdb"), read from its own experiment.json: for a run whose experiment a
+    reader cannot rebuild here (its model is built in a chapter at another size). Where
+    several runs share the name, the one with the most rounds stored. None if there is none."""
+    from lthkit.profiles import results_store
+    from lthkit.search.hparams import Experiment
+    store = store or results_store("full")
+    if not store.root.exists():
+        return None
+    best = None
+    for folder in sorted(store.root.glob(f"{name}-*")):
+        info = store.read_json(folder / "experiment.json")
+        if not info or folder.name != f"{name}-{info.get('hash')}":
+            continue
+        exp = Experiment.from_dict(info["experiment"])
+        run = stored(exp.replace(search=_extent(folder, exp)), store)
+        if run is not None and (best is None or len(run.table) > len(best.table)):
+            best = run
+    return best
+
+
+def _extent(folder, exp):
+    """How far the run stored in `folder` went (its experiment.json records the first
+    search's rounds, replicates and controls; later searches of the same hash extend it)."""
+    reps = [int(p.name.split("-")[1]) for p in folder.glob("replicate-*")]
+    rounds = [int(p.name.split("-")[1]) for p in folder.glob("replicate-*/*/round-*")
+              if (p / "metrics.json").exists()]
+    branches = {p.parent.name for p in folder.glob("replicate-*/*/round-*")}
+    controls = tuple(c for c in exp.search.controls if c in branches) + tuple(
+        sorted(b for b in branches - {"main"} if b not in exp.search.controls))
+    if exp.search.levels:
+        return {"replicates": max(reps + [0]) + 1, "controls": controls}
+    return {"replicates": max(reps + [0]) + 1, "rounds": max(rounds + [0]),
+            "controls": controls}
 
 
 def stored(exp, store=None):

@@ -85,7 +85,7 @@ def _measure(search, round_, replicate, points):
         mixed = {k: ((1 - alpha) * ends[0][k] + alpha * ends[1][k]).astype(ends[0][k].dtype)
                  if k in trainable else ends[0][k] for k in ends[0]}
         restore(model, mixed)
-        _, accuracy = trainer._evaluate(data.x_test, data.y_test)
+        _, accuracy, _ = trainer._evaluate(data.x_test, data.y_test)
         errors.append(1.0 - accuracy)
     barrier = max(errors) - (errors[0] + errors[-1]) / 2
     return {"at": at, "round": round_, "replicate": replicate, "points": points,

@@ -33,7 +33,7 @@ import numpy as np
 
 from lthkit import _io, durations
 from lthkit._errors import LthkitError, bad_param
-from lthkit.models import get_builder
+from lthkit.models import BUILT_IN, get_builder
 from lthkit.progress import bar
 from lthkit.pruning import (kernel_weights, kinds, layer_shapes, mask_counts, prune, restore,
                             set_masks, snapshot)
@@ -59,15 +59,26 @@ class WeightsDiffer(LthkitError):
 
 
 def dataset_for(exp):
-    """Load the experiment's dataset (see `lthkit.data.load_dataset`)."""
+    """Load the experiment's dataset (see `lthkit.data.load_dataset`). A reader's own
+    arrays cannot be loaded: they are passed to the search as `data=`."""
     from lthkit.data import load_dataset
     d = exp.data
+    if d.own:
+        raise LthkitError(f"experiment {exp.label!r} trains on the reader's own data "
+                          f"{d.name!r} (sha256 {d.kwargs['sha256'][:12]}), which lthkit cannot "
+                          "load: pass them to the search, e.g. run_search(exp, store, "
+                          "data=lthkit.data.from_arrays(...)).")
     return load_dataset(d.name, validation=d.validation, seed=d.seed, n_train=d.n_train,
                         n_test=d.n_test, **d.kwargs)
 
 
 def model_for(exp, data):
-    """Build `exp.model`, filling input shape, classes and vocabulary from the data."""
+    """Build `exp.model`: a reader's model from its config (fresh weights from the current
+    seed), or a builder's, filling input shape, classes and vocabulary from the data. A
+    builder that makes a plain Keras model (`register_model`) gets it masked."""
+    from lthkit.layers.wrap import build_masked, canonical_clone, has_masks, masked
+    if exp.model.own:
+        return build_masked(exp.model.keras, exp.model.prunable)
     builder = get_builder(exp.model.name)
     params = inspect.signature(builder).parameters
     derived = {"num_classes": data.num_classes}
@@ -77,7 +88,10 @@ def model_for(exp, data):
         derived["input_shape"] = tuple(data.x_train.shape[1:])
     kwargs = {k: v for k, v in derived.items() if k in params}
     kwargs.update(exp.model.kwargs)
-    return builder(**kwargs)
+    model = builder(**kwargs)
+    if has_masks(model):
+        return model
+    return masked(canonical_clone(model), exp.model.prunable, warn=False)
 
 
 def initial_weights(exp, data, seed):
@@ -101,6 +115,15 @@ def _at_name(iterations):
     return f"at-{iterations}it" if iterations else "init"
 
 
+def _check_arrays(exp, data):
+    """Refuse a reader's arrays other than the ones `exp` was made for (its sha256)."""
+    from lthkit.data.arrays import digest_of
+    got, wanted = digest_of(data), exp.data.kwargs["sha256"]
+    if got != wanted:
+        raise LthkitError(f"data: these arrays (sha256 {got[:12]}) are not the ones experiment "
+                          f"{exp.label!r} was made for (sha256 {wanted[:12]}).")
+
+
 class TicketSearch:
     """Runs (or resumes) one `Experiment` against a `ResultStore`."""
 
@@ -119,6 +142,8 @@ class TicketSearch:
                 raise bad_param("only_replicate", rep,
                                 f"a replicate id from 0 to {n - 1} (the experiment has {n})")
         self.replicates = replicates
+        if exp.data.own and data is not None:
+            _check_arrays(exp, data)
         self.model = self.trainer = None
         self._locks = {}
         self._said_waiting = False
@@ -128,8 +153,11 @@ class TicketSearch:
         if self.data is None:
             self.data = dataset_for(self.exp)
         if self.model is None:
+            from lthkit.search.own import check_data
             keras.utils.set_random_seed(self.exp.search.seed)
             self.model = model_for(self.exp, self.data)
+            if self.exp.model.name not in BUILT_IN:
+                check_data(self.model, self.data, self.exp.train)
             self.trainer = Trainer(self.model, self.data, self.exp.train, quiet=self.quiet)
             self.kinds = kinds(self.model)
             self.layers = layer_shapes(self.model)
@@ -639,12 +667,15 @@ def run_search(exp, store=None, data=None, quiet=False, replicates=None, adopt_r
     """Run or resume `exp`; returns the tidy results table (pandas DataFrame).
 
     `replicates` (ids) restricts this call to some replicates, e.g. to run them in
-    parallel processes; the table holds whatever the store has. Without `store`, results go
-    to the user's cache (the book's chapters pass the store of their profile).
+    parallel processes; the table holds whatever the store has. `store`: a `ResultStore` or
+    a folder (str or Path); without one, results go to the user's cache (the book's
+    chapters pass the store of their profile).
     """
+    from pathlib import Path
     if store is None:
         import platformdirs
-        from pathlib import Path
         store = ResultStore(Path(platformdirs.user_cache_dir("lthkit")) / "results")
+    elif isinstance(store, (str, Path)):
+        store = ResultStore(Path(store))
     return TicketSearch(exp, store, data=data, quiet=quiet, replicates=replicates,
                         adopt_rebuilt=adopt_rebuilt).run()

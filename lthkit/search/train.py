@@ -125,13 +125,81 @@ class EvalStream(keras.utils.PyDataset):
         return self.x[idx, :width], self.y[idx]
 
 
-def loss_and_metric(model):
-    """Logit outputs: 1 unit -> binary cross-entropy, else sparse categorical."""
+def _json(obj):
+    import json
+    return json.loads(json.dumps(obj))
+
+
+def check_loss(loss):
+    """A loss setting as stored: None, a Keras loss name, or a serialized Keras loss (a
+    loss object given here is serialized). Refused, in one line, if Keras does not know it."""
+    if loss is None:
+        return None
+    if not isinstance(loss, (str, dict)):
+        loss = keras.losses.serialize(loss)
+    try:
+        keras.losses.get(loss)
+    except (ValueError, TypeError):
+        raise bad_param("loss", loss, "None (lthkit's classification loss), a Keras loss "
+                        "name such as 'mse', or a Keras loss object") from None
+    return _json(loss) if isinstance(loss, dict) else loss
+
+
+def check_metrics(metrics):
+    """Metric settings as stored: a tuple of Keras metric names or serialized metrics."""
+    if isinstance(metrics, (str, dict)) or not hasattr(metrics, "__iter__"):
+        metrics = (metrics,)
+    out = []
+    for m in metrics:
+        if not isinstance(m, (str, dict)):
+            m = keras.metrics.serialize(m)
+        try:
+            keras.metrics.get(m)
+        except (ValueError, TypeError):
+            raise bad_param("metrics", m, "Keras metric names such as 'accuracy', or Keras "
+                            "metric objects") from None
+        out.append(_json(m) if isinstance(m, dict) else m)
+    return tuple(out)
+
+
+def outputs_probabilities(model):
+    """Whether the model's output goes through a softmax or sigmoid (then lthkit's default
+    loss takes probabilities, not logits). lthkit's own models output logits."""
+    node = getattr(model.outputs[0], "_keras_history", None) if model.outputs else None
+    layer = node.operation if node is not None else (model.layers[-1] if model.layers else None)
+    activation = getattr(layer, "activation", None)
+    if isinstance(layer, keras.layers.Softmax):
+        return True
+    return activation in (keras.activations.softmax, keras.activations.sigmoid)
+
+
+def loss_and_metric(model, hp=None):
+    """(loss, [metrics]) of a round. lthkit's default, for classification: 1 output ->
+    binary cross-entropy, else sparse categorical; from logits unless the model ends in a
+    softmax or sigmoid. `hp` (TrainHParams) may name a loss and metrics instead; the
+    first metric is the headline score, compiled under the name "accuracy"."""
+    probabilities = outputs_probabilities(model)
     if model.output_shape[-1] == 1:
-        return (keras.losses.BinaryCrossentropy(from_logits=True),
-                keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy"))
-    return (keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-            keras.metrics.SparseCategoricalAccuracy(name="accuracy"))
+        loss = keras.losses.BinaryCrossentropy(from_logits=not probabilities)
+        metric = keras.metrics.BinaryAccuracy(threshold=0.5 if probabilities else 0.0,
+                                              name="accuracy")
+    else:
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=not probabilities)
+        metric = keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+    if hp is None:
+        return loss, [metric]
+    if hp.loss is not None:
+        loss = keras.losses.get(hp.loss)
+    if not hp.metrics:
+        return loss, [metric]
+    metrics = [keras.metrics.get(m) for m in hp.metrics]
+    if not isinstance(metrics[0], keras.metrics.Metric):
+        metrics[0] = keras.metrics.MeanMetricWrapper(metrics[0], name="accuracy")
+    else:
+        config = metrics[0].get_config()
+        config["name"] = "accuracy"
+        metrics[0] = type(metrics[0]).from_config(config)
+    return loss, metrics
 
 
 def make_optimizer(hp):
@@ -149,11 +217,11 @@ class Trainer:
 
     def __init__(self, model, data, hp, quiet=False, steps_per_execution=None):
         self.model, self.data, self.hp, self.quiet = model, data, hp, quiet
-        loss, metric = loss_and_metric(model)
+        loss, metrics = loss_and_metric(model, hp)
         self.optimizer = make_optimizer(hp)
         # Several optimizer steps per compiled call: less Python per step, same arithmetic.
         spe = steps_per_execution or int(os.environ.get("LTHKIT_STEPS_PER_EXECUTION", 10))
-        model.compile(optimizer=self.optimizer, loss=loss, metrics=[metric],
+        model.compile(optimizer=self.optimizer, loss=loss, metrics=metrics,
                       steps_per_execution=spe)
         self.optimizer.build(model.trainable_variables)
         self._fresh_state = [np.array(v.numpy()) for v in self.optimizer.variables]
@@ -188,13 +256,15 @@ class Trainer:
         return pad / max(total, 1)
 
     def _evaluate(self, x, y):
+        """(loss, headline score, {other metric: value})."""
         if self.bucket:
             out = self.model.evaluate(EvalStream(x, y, self.hp.eval_batch_size), verbose=0,
                                       return_dict=True)
         else:
             out = self.model.evaluate(x, y, batch_size=self.hp.eval_batch_size, verbose=0,
                                       return_dict=True)
-        return float(out["loss"]), float(out["accuracy"])
+        extra = {k: float(v) for k, v in out.items() if k not in ("loss", "accuracy")}
+        return float(out["loss"]), float(out["accuracy"]), extra
 
     def advance(self, data_seed, iterations, desc="advancing"):
         """Train `iterations` steps from the current weights with a fresh optimizer, without
@@ -242,14 +312,21 @@ class Trainer:
                 if stop in snaps:
                     snapshots[stop] = snapshot(self.model)
                 if stop in evals:
-                    val_loss, val_acc = self._evaluate(d.x_val, d.y_val)
+                    val_loss, val_acc, val_extra = self._evaluate(d.x_val, d.y_val)
                     improved = not curves["val_loss"] or val_loss < min(curves["val_loss"])
                     test_loss = test_acc = None
+                    test_extra = {k: None for k in val_extra}
                     if self.hp.test_curve or improved or stop == total:
-                        test_loss, test_acc = self._evaluate(d.x_test, d.y_test)
-                    for k, v in zip(curves, (stop, history.history["loss"][-1], val_loss,
-                                             val_acc, test_loss, test_acc)):
-                        curves[k].append(None if v is None else float(v))
+                        test_loss, test_acc, test_extra = self._evaluate(d.x_test, d.y_test)
+                    values = dict(zip(("iteration", "train_loss", "val_loss", "val_accuracy",
+                                       "test_loss", "test_accuracy"),
+                                      (stop, history.history["loss"][-1], val_loss, val_acc,
+                                       test_loss, test_acc)))
+                    # a reader's other metrics (TrainHParams.metrics after the first)
+                    values.update({f"val_{k}": v for k, v in val_extra.items()})
+                    values.update({f"test_{k}": v for k, v in test_extra.items()})
+                    for k, v in values.items():
+                        curves.setdefault(k, []).append(None if v is None else float(v))
                     pbar.set_postfix(val_loss=f"{val_loss:.4f}", refresh=False)
         enforce_masks(self.model)  # a no-op with a fresh optimizer; exact zeros regardless
         best = int(np.argmin(curves["val_loss"]))
@@ -277,8 +354,8 @@ def train_ticket(model, weights, masks, data, epochs, batch_size=60, learning_ra
     from lthkit.pruning import restore, set_masks
     set_masks(model, masks)
     restore(model, weights)
-    loss, metric = loss_and_metric(model)
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=[metric])
+    loss, metrics = loss_and_metric(model)
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss=loss, metrics=metrics)
     history = model.fit(data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
                         epochs=epochs, batch_size=batch_size, verbose=0)
     _, accuracy = model.evaluate(data.x_test, data.y_test, batch_size=1000, verbose=0)

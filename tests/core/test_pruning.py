@@ -148,8 +148,8 @@ def test_rate_outside_unit_interval(rate):
 
 def test_unknown_layer_kind():
     w = weights()
-    with pytest.raises(ValueError, match=r"rates\['attention'\].*expected a layer kind among"):
-        prune(w, ones(w), {"attention": 0.2}, kinds=KINDS)
+    with pytest.raises(ValueError, match=r"rates\['capsule'\].*expected a layer kind among"):
+        prune(w, ones(w), {"capsule": 0.2}, kinds=KINDS)
 
 
 def test_unknown_criterion_and_strategy():
