@@ -189,7 +189,8 @@ if run_conv6:
 #   of a point at moderate sparsity, keep the dense accuracy far longer than their
 #   reinitialized copies, and reach their early-stop point much sooner. It differs in
 #   degree: in our run both the tickets *and* the reinitialized networks hold the dense
-#   accuracy to sparser levels than the paper reports (the ledger's *below* verdicts). One
+#   accuracy to sparser levels than the paper reports (the ledger's *better than the paper*
+#   verdicts). One
 #   candidate reason, untested here, is the standardized input: a well-conditioned problem
 #   makes sparse networks easier to train from any initialization. The "starts losing"
 #   level is also sensitive to noise: three replicates with a dense spread of about ±0.1

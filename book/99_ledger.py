@@ -27,7 +27,8 @@
 # | verdict | meaning |
 # |---|---|
 # | within | ours agrees with the paper's value, within the claim's tolerance |
-# | above / below | ours is higher / lower; for "down to" levels: ours loses the dense accuracy at a denser / sparser level |
+# | higher / lower than the paper | ours is higher / lower than the paper's accuracy, gain or ratio |
+# | better / worse than the paper | the ticket holds the dense accuracy to a sparser / denser level than the paper's, or (not) beats the dense network |
 # | not reached | our run did not prune far enough (or train long enough) to test the claim |
 # | not comparable | our data differ in a way that makes the comparison meaningless (AG News offline is a re-split) |
 # | not run | no results for this experiment yet |

@@ -7,7 +7,11 @@ and spread, how close counts as agreeing, and what the sentence means. `ledger(t
 claims)` computes our number for each claim from a results table and gives a verdict:
 
 - within: ours agrees with the paper's value (within the claim's tolerance);
-- above / below: ours is higher / lower (for levels: ours holds to a denser / sparser level);
+- above / below: ours is higher / lower than the paper's value (an accuracy, a gain, a
+  ratio), shown as "higher than the paper" / "lower than the paper";
+- better / worse: where the claim has a direction (how sparse a ticket stays at the dense
+  accuracy, whether a ticket beats the dense network), ours is better / worse than the
+  paper's, shown as "better than the paper" / "worse than the paper";
 - not reached: our run did not prune far enough to test it (a short run, a quick profile);
 - not comparable: our data differ in a way that makes the number meaningless to compare
   (AG News offline is a re-split of the official test rows);
@@ -24,7 +28,7 @@ Kinds of claim (what `value` measures):
 - "ratio": `branch`'s mean over the ticket's at `level` (e.g. early-stop iterations);
 - "beats_dense": a qualitative claim that tickets beat the dense network somewhere: ours is
   the best pruned level's mean minus the dense mean (points); it agrees ("within") when
-  that is above zero, and is "below" otherwise.
+  that is above zero, and is "worse" otherwise.
 """
 import math
 from dataclasses import dataclass
@@ -34,7 +38,13 @@ import pandas as pd
 from lthkit import analysis
 
 KINDS = ("value", "sparsest_at_dense", "gain", "ratio", "beats_dense")
-VERDICTS = ("within", "above", "below", "not reached", "not comparable", "not run")
+VERDICTS = ("within", "above", "below", "better", "worse", "not reached", "not comparable",
+            "not run")
+# How a page says each verdict (no arrows: a lower level is a better ticket, not a worse one).
+VERDICT_TEXT = {"within": "✓ within", "above": "higher than the paper",
+                "below": "lower than the paper", "better": "better than the paper",
+                "worse": "worse than the paper", "not reached": "… not reached",
+                "not comparable": "≠ not comparable", "not run": "— not run"}
 LEVEL_SLACK = 1.25  # "at a level": our nearest level may be this factor away (about a round)
 ACCURACY = "early_stop_test_accuracy"
 
@@ -233,7 +243,7 @@ def assess(table, claim, variant=None, resplit=None):
         best = pruned.loc[pruned["mean"].idxmax()]
         ours, n = (best["mean"] - base) * scale, int(best["n"])
         text = f"{ours:+.2f} pp at {best['percent_remaining']:.3g} %"
-        verdict = "within" if ours > 0 else "below"
+        verdict = "within" if ours > 0 else "worse"
         why = ("a pruned ticket beats the dense network" if ours > 0 else
                "no pruned ticket beats the dense network")
         return text, ours, n, verdict, why
@@ -253,9 +263,9 @@ def assess(table, claim, variant=None, resplit=None):
         elif factor <= claim.tolerance:
             verdict, why = "within", f"within a factor {claim.tolerance:g} of the paper's level"
         elif ours < claim.value:
-            verdict, why = "below", "holds the dense accuracy to a sparser level than the paper"
+            verdict, why = "better", "holds the dense accuracy to a sparser level than the paper"
         else:
-            verdict, why = "above", "loses the dense accuracy at a denser level than the paper"
+            verdict, why = "worse", "loses the dense accuracy at a denser level than the paper"
     else:
         row = _nearest(table, claim, variant)
         if row is None:

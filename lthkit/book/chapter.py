@@ -151,14 +151,13 @@ def _budget():
 def show_ledger(ledger, title=None):
     """Display a claims ledger (``lthkit.claims.ledger``) as the chapter's comparison table."""
     from IPython.display import Markdown, display
-    marks = {"within": "✓ within", "above": "↑ above", "below": "↓ below",
-             "not reached": "… not reached", "not comparable": "≠ not comparable",
-             "not run": "— not run"}
+
+    from lthkit.claims import VERDICT_TEXT
     rows = ["| claim | paper | ours (mean ± std) | n | verdict | why | numbers from |",
             "|---|---|---|---|---|---|---|"]
     for r in ledger.itertuples():
         cells = [f"{r.claim} {r.source}", r.paper, r.ours or "—", str(r.n),
-                 marks.get(r.verdict, r.verdict), r.why, r.results]
+                 VERDICT_TEXT.get(r.verdict, r.verdict), r.why, r.results]
         rows.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     display(Markdown((f"**{title}**\n\n" if title else "") + "\n".join(rows)))
 

@@ -171,8 +171,8 @@ def layer_sparsity(layers, source="", width=420, height=220):
                  title=alt.Title("Remaining weights per layer", subtitle=source_lines(source)))
 
 
-VERDICT_COLORS = {"within": "#2ca02c", "above": "#1f77b4", "below": "#d62728",
-                  "not comparable": "#7f7f7f"}
+VERDICT_COLORS = {"within": "#2ca02c", "above": "#1f77b4", "below": "#ff7f0e",
+                  "better": "#17becf", "worse": "#d62728", "not comparable": "#7f7f7f"}
 
 
 def ledger_chart(ledger, width=360, height=300):

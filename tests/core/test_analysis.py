@@ -100,7 +100,7 @@ def test_ledger_verdicts():
     ])
     verdicts = dict(zip(rows["id"], rows["verdict"]))
     assert verdicts == {"v.within": "within", "v.above": "above", "v.below": "below",
-                        "v.unreached": "not reached", "s.below": "below", "s.within": "within",
+                        "v.unreached": "not reached", "s.below": "better", "s.within": "within",
                         "g.gain": "within", "r.ratio": "within", "x.norun": "not run"}
     gain = rows.set_index("id").loc["g.gain"]
     assert gain["ours_value"] == pytest.approx(2.0) and gain["ours"].startswith("+2.00 pp")
@@ -112,7 +112,7 @@ def test_beats_dense():
     row = claims.ledger(MAIN, [c]).iloc[0]  # best pruned level 0.93 vs dense 0.91
     assert row["verdict"] == "within" and row["ours_value"] == pytest.approx(2.0)
     worse = table([(100, [0.9, 0.9]), (80, [0.88, 0.89])])
-    assert claims.ledger(worse, [c]).iloc[0]["verdict"] == "below"
+    assert claims.ledger(worse, [c]).iloc[0]["verdict"] == "worse"
 
 
 def test_a_level_claim_beyond_the_run_is_not_reached():
@@ -120,7 +120,7 @@ def test_a_level_claim_beyond_the_run_is_not_reached():
     still = table([(100, [0.9, 0.9]), (50, [0.91, 0.92]), (20, [0.92, 0.91])])
     assert claims.ledger(still, [c])["verdict"].iloc[0] == "not reached"
     c2 = Claim("shallow", "X", "E0", "t", "sparsest_at_dense", 80.0, tolerance=1.5, meaning="m")
-    assert claims.ledger(still, [c2])["verdict"].iloc[0] == "below"
+    assert claims.ledger(still, [c2])["verdict"].iloc[0] == "better"
 
 
 def test_a_level_the_papers_run_ended_at_agrees_when_ours_also_holds_there():
@@ -132,7 +132,7 @@ def test_a_level_the_papers_run_ended_at_agrees_when_ours_also_holds_there():
     short = table([(100, [0.9, 0.9]), (50, [0.91, 0.92])])  # stopped at 50 %, not 20 %
     assert claims.ledger(short, [c])["verdict"].iloc[0] == "not reached"
     gave_way = table([(100, [0.9, 0.9]), (50, [0.91, 0.92]), (20, [0.85, 0.86])])
-    assert claims.ledger(gave_way, [c])["verdict"].iloc[0] == "above"
+    assert claims.ledger(gave_way, [c])["verdict"].iloc[0] == "worse"
 
 
 def test_official_test_claims_are_not_comparable_on_a_resplit():
