@@ -26,6 +26,14 @@
 # In the `quick` profile this takes seconds on a CPU and uses a subset of MNIST for a few
 # epochs, so differences of a few tenths of a percent are noise. The `full` profile uses all of
 # MNIST and the training length of Frankle and Carbin (2019).
+#
+# :::{admonition} Run this chapter
+# - Quick (seconds, what the book shows): `make book CHAPTER=01_quickstart`
+# - Full (all of MNIST, 50 epochs, three trainings: a few minutes on a CPU):
+#   `make chapter CHAPTER=01_quickstart OUT=runs/quickstart-full.ipynb P="profile=full"`
+# - Stored runs: none; this chapter trains everything it shows. The reproduction chapter's
+#   stored Lenet run is the long version of this experiment.
+# :::
 
 # %% [markdown]
 # Every knob of the run is a parameter of the next cell (papermill's `parameters` cell). A
@@ -159,7 +167,9 @@ chart = (
 display(book.label(chart))
 
 weights = {"dense": 1.0, "ticket": kept, "random reinit": kept}
+last_val = {net: h["val_accuracy"][-1] for net, h in histories.items()}
 table = pd.DataFrame({"weights kept": weights,
+                      "validation accuracy, last epoch (the chart)": last_val,
                       "test accuracy": test_accuracy})
 display(table.style.format("{:.2%}"))
 
@@ -177,7 +187,18 @@ if profile == "quick":
 else:
     verdict = ("for one-shot pruning they report tickets more accurate than "
                "the dense network down to 5.17 % of the weights.")
+val_vs_dense = last_val["ticket"] - last_val["dense"]
+# one standard error of an accuracy p measured on n images: sqrt(p (1 - p) / n)
+se_val = np.sqrt(last_val["dense"] * (1 - last_val["dense"]) / len(ds.x_val))
+se_test = np.sqrt(test_accuracy["dense"] * (1 - test_accuracy["dense"]) / len(ds.x_test))
 display(Markdown(
+    f"The chart shows accuracy on the {len(ds.x_val):,} validation images, the table's last "
+    f"column on the {len(ds.x_test):,} test images: two different samples, each with its "
+    f"sampling error (one standard error of the dense network's accuracy is "
+    f"{se_val * 100:.2f} points on the validation images and {se_test * 100:.2f} on the "
+    f"test images). Here the ticket is {val_vs_dense * 100:+.2f} points against the dense "
+    f"network on the first and {vs_dense * 100:+.2f} on the second. Read only differences "
+    "well beyond those standard errors, and the same sign on both samples.\n\n"
     f"With {kept:.1%} of its weights, the ticket reached "
     f"{test_accuracy['ticket']:.2%} test accuracy, {vs_dense * 100:+.2f} "
     f"points against the dense network and {vs_control * 100:+.2f} points "
@@ -191,13 +212,19 @@ display(Markdown(
 # %% [markdown]
 # ## Things to try
 #
-# - Prune harder: `prune_rate = 0.95`. Does the control fall behind the ticket?
+# - Prune harder: does the control fall behind the ticket?
+#   `make chapter CHAPTER=01_quickstart OUT=runs/qs-95.ipynb P="prune_rate=0.95"`
+# - More data and epochs, to shrink the noise:
+#   `make chapter CHAPTER=01_quickstart OUT=runs/qs-big.ipynb P="n_train=30000 epochs=10"`
+# - Another seed: is the ticket's lead the same sign?
+#   `make chapter CHAPTER=01_quickstart OUT=runs/qs-seed1.ipynb P="seed=1"`
 # - Rewind the ticket to the dense network's *trained* weights instead of `theta0`
-#   (`train_ticket(model, pruning.snapshot(model), masks, ds, **settings)` right after the
-#   dense run): is it still as good?
+#   (in JupyterLab, `make lab`: `train_ticket(model, pruning.snapshot(model), masks, ds,
+#   **settings)` right after the dense run): is it still as good?
 # - Iterate: prune 20 % per round for ten rounds instead of 80 % at once. The next chapter
 #   does exactly that with `lthkit.search`, with replicates and both controls.
-# - Run the `full` profile on a GPU and compare with the paper's 98.0 %.
+# - The `full` profile on a GPU, against the paper's 98.0 %:
+#   `make chapter CHAPTER=01_quickstart OUT=runs/qs-full.ipynb P="profile=full"`
 
 # %%
 book.provenance(datasets=[ds.info])
