@@ -58,7 +58,8 @@ counts
 # %%
 chart = plots.ledger_chart(ledger)
 if chart is not None:
-    display(book.label(chart, source="the results column of each row"))
+    display(book.label(chart, profile=plots.ledger_profiles(ledger, profile),
+                       source="the results column of each row"))
 
 # %%
 for experiment, rows in ledger.groupby("experiment"):

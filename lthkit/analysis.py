@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 ACC = "early_stop_test_accuracy"
-BRANCH_NAMES = {"main": "winning ticket", "reinit": "random reinit", "random": "random pruning"}
+# "winning" is a verdict a chapter reaches, not a name: the main branch is the IMP ticket
+BRANCH_NAMES = {"main": "IMP ticket", "reinit": "random reinit", "random": "random pruning"}
 
 
 def with_dense_level(table):
@@ -138,6 +139,22 @@ def mask_distance(a, b):
         frame[c] = frame[c].astype(int)
     frame.index.name = "layer"
     return frame
+
+
+def with_chance(distances, digits=3):
+    """A `mask_distances` table narrow enough for a page: each measure and its value for
+    random masks of the same sizes in one column, "0.412 (0.108)"; other columns as they are."""
+    out = pd.DataFrame(index=distances.index)
+    for column in distances.columns:
+        if column.endswith("_chance"):
+            continue
+        if f"{column}_chance" in distances.columns:
+            out[f"{column} (chance)"] = [
+                f"{v:.{digits}f} ({c:.{digits}f})"
+                for v, c in zip(distances[column], distances[f"{column}_chance"])]
+        else:
+            out[column] = distances[column]
+    return out
 
 
 def mask_distances(store, exp_a, exp_b, branch_a="main", branch_b="main", replicate=0,

@@ -65,8 +65,21 @@ def bundle_js():
     return f"{bundle_header()}\n(function () {{\n{bundle}\n}})();\n"
 
 
+# Vega cuts legend labels and titles at 160 px ("initial magnitude (thesis) · winnin…"):
+# the book's legends are sentences, so they get the room they need.
+LEGEND = {"labelLimit": 600, "titleLimit": 600}
+
+
+def legible(spec):
+    """`spec` with the book's legend settings where the chart sets none of its own."""
+    config = dict(spec.get("config") or {})
+    config["legend"] = {**LEGEND, **(config.get("legend") or {})}
+    return {**spec, "config": config}
+
+
 def render(spec, **options):
     """Altair renderer: a mimebundle whose HTML draws the chart with the book's local bundle."""
+    spec = legible(spec)
     profile, source = profile_of(spec)
     caption = f"Profile: {profile}" + (f"; numbers from {source}" if source else "")
     spec_json = json.dumps(spec).replace("</", "<\\/")  # a "</script>" in data must not end the tag

@@ -1,10 +1,11 @@
 """Altair charts of lottery ticket results (they read the ResultStore's tidy tables)."""
 from lthkit.plots.charts import (BRANCH_NAMES, accuracy_vs_cost, barriers, branch_curves,
                                  by_sparsity, early_masks, gate_sparsity, init_magnitude,
-                                 interpolation, layer_sparsity, ledger_chart, mask_convergence,
-                                 paper_views, summarize, training_curves, word_survival)
+                                 interpolation, layer_sparsity, ledger_chart, ledger_profiles,
+                                 mask_convergence, paper_views, summarize, training_curves,
+                                 word_survival)
 
 __all__ = ["BRANCH_NAMES", "accuracy_vs_cost", "barriers", "branch_curves", "by_sparsity",
            "early_masks", "gate_sparsity", "init_magnitude", "interpolation", "layer_sparsity",
-           "ledger_chart", "mask_convergence", "paper_views", "summarize", "training_curves",
-           "word_survival"]
+           "ledger_chart", "ledger_profiles", "mask_convergence", "paper_views", "summarize",
+           "training_curves", "word_survival"]

@@ -7,7 +7,7 @@ import pandas as pd
 
 from lthkit.analysis import BRANCH_NAMES, series_labels, with_dense_level
 
-BRANCH_COLORS = {"winning ticket": "#1f77b4", "random reinit": "#d62728",
+BRANCH_COLORS = {"IMP ticket": "#1f77b4", "random reinit": "#d62728",
                  "random pruning": "#7f7f7f"}
 METRIC_NAMES = {"early_stop_test_accuracy": "test accuracy at early stop",
                 "test_accuracy": "test accuracy at end of training",
@@ -175,10 +175,28 @@ VERDICT_COLORS = {"within": "#2ca02c", "above": "#1f77b4", "below": "#ff7f0e",
                   "better": "#17becf", "worse": "#d62728", "not comparable": "#7f7f7f"}
 
 
+def ledger_points(ledger):
+    """The rows of a claims ledger that `ledger_chart` draws: value claims with a number."""
+    return ledger[(ledger["kind"] == "value") & ledger["ours_value"].notna()].copy()
+
+
+def ledger_profiles(ledger, profile):
+    """What `ledger_chart`'s points come from, for its caption: "full" where every point is
+    a committed full run, `profile` where none is, else both with their counts."""
+    d = ledger_points(ledger)
+    full = int(d["results"].astype(str).str.startswith("full profile").sum())
+    if full == len(d):
+        return "full"
+    if full == 0:
+        return profile
+    return (f"{profile} for {len(d) - full} of the {len(d)} points, full (results/) for "
+            f"the other {full}")
+
+
 def ledger_chart(ledger, width=360, height=300):
     """Accuracy claims of a claims ledger: the paper's value against ours, one point per
     claim, coloured by verdict; points on the diagonal agree."""
-    d = ledger[(ledger["kind"] == "value") & ledger["ours_value"].notna()].copy()
+    d = ledger_points(ledger)
     if d.empty:
         return None
     d["claim_text"] = d["claim"] + " " + d["source"]

@@ -46,6 +46,14 @@ def test_chart_caption_names_the_profile_and_html_loads_the_local_bundle():
     assert "Profile: full; numbers from results/3f2a9c" in full
 
 
+def test_legends_get_room_for_their_labels_unless_a_chart_says_otherwise():
+    from lthkit.book.altair_renderer import legible
+    assert legible({"mark": "point"})["config"]["legend"]["labelLimit"] >= 400
+    own = legible({"config": {"legend": {"labelLimit": 90, "orient": "bottom"}}})
+    assert own["config"]["legend"]["labelLimit"] == 90
+    assert own["config"]["legend"]["orient"] == "bottom"
+
+
 def test_toc_chapters_and_partial_toc(tmp_path):
     (tmp_path / "_toc.yml").write_text(
         "format: jb-book\nroot: book/_executed/intro\nparts:\n"

@@ -40,9 +40,9 @@ def test_dense_and_level_means():
 
 def test_level_table_by_branch_and_by_variant():
     t = analysis.level_table(BOTH)
-    assert list(t.columns) == ["% remaining", "winning ticket", "random reinit"]
+    assert list(t.columns) == ["% remaining", "IMP ticket", "random reinit"]
     assert t.loc[2, "% remaining"] == 64 and t.loc[2, "random reinit"] == 89.0
-    assert t.loc[0, "random reinit"] == t.loc[0, "winning ticket"] == 91.0  # the dense level
+    assert t.loc[0, "random reinit"] == t.loc[0, "IMP ticket"] == 91.0  # the dense level
     late = MAIN.assign(early_stop_test_accuracy=MAIN["early_stop_test_accuracy"] + 0.01)
     sweep = pd.concat([MAIN.assign(variant="k = 0"), late.assign(variant="k = 1ep")])
     v = analysis.level_table(sweep, by="variant")
@@ -195,7 +195,7 @@ def test_fitting_finds_each_early_stop_and_the_rise_after_it():
         curves("random", 2, 1, [np.nan, 0.5, 0.4, 0.45], [0.6, 0.5, 0.4, 0.3]),
     ], ignore_index=True)
     f = analysis.fitting(c).set_index("branch")
-    assert list(f["series"]) == ["winning ticket", "random pruning"]
+    assert list(f["series"]) == ["IMP ticket", "random pruning"]
     main, rand = f.loc["main"], f.loc["random"]
     assert main["early_stop_iteration"] == 200 and rand["early_stop_iteration"] == 300
     assert main["val_loss_at_early_stop"] == pytest.approx(0.35)  # (0.3 + 0.4) / 2
@@ -264,7 +264,7 @@ def test_ticket_init_by_hand():
 
 
 def test_fitting_table_names_its_columns_and_refuses_unknown_ones():
-    fit = pd.DataFrame({"series": ["winning ticket", "random pruning"],
+    fit = pd.DataFrame({"series": ["IMP ticket", "random pruning"],
                         "branch": ["main", "random"], "round": [1, 1],
                         "percent_remaining": [80.04, 80.04],
                         "train_loss_at_early_stop": [0.1, 0.4],
@@ -273,7 +273,7 @@ def test_fitting_table_names_its_columns_and_refuses_unknown_ones():
     assert list(t.index) == [80.0]
     assert list(t.columns.get_level_values(0).unique()) == ["training loss at early stop",
                                                             "lowest validation loss"]
-    assert t.loc[80.0, ("training loss at early stop", "winning ticket")] == 0.1
+    assert t.loc[80.0, ("training loss at early stop", "IMP ticket")] == 0.1
     with pytest.raises(Exception, match="values=\\['loss'\\]"):
         analysis.fitting_table(fit, ("loss",))
 
@@ -362,3 +362,11 @@ def test_by_mask_epoch_reads_each_variants_epoch_and_averages_the_main_branch():
 def test_every_claim_cites_a_listed_paper():
     cited = {c.source for c in claims.CLAIMS}
     assert cited and cited <= set(claims.PAPERS), sorted(cited - set(claims.PAPERS))
+
+
+def test_with_chance_puts_each_measure_beside_its_chance_value():
+    d = pd.DataFrame({"% remaining": [80.0], "overlap": [0.9], "overlap_chance": [0.8],
+                      "hamming": [0.05], "hamming_chance": [0.32]}, index=[1])
+    out = analysis.with_chance(d)
+    assert list(out.columns) == ["% remaining", "overlap (chance)", "hamming (chance)"]
+    assert out.loc[1, "overlap (chance)"] == "0.900 (0.800)"

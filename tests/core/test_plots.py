@@ -47,7 +47,7 @@ def test_branch_curves_draws_one_panel_per_metric_and_a_line_per_branch():
     assert spec["title"]["text"] == "Ticket and controls at 80.0 % of weights remaining"
     data = [d for d in spec["datasets"].values()]
     labels = {row["label"] for rows in data for row in rows}
-    assert labels == {"winning ticket", "random reinit"}
+    assert labels == {"IMP ticket", "random reinit"}
     # one point per branch and iteration, the mean of the replicates of round 1 only
     assert all(len(rows) == 4 for rows in data)
 
@@ -87,3 +87,15 @@ def test_early_masks_draws_a_line_per_level_and_dashes_the_trained_mask():
     assert {r["variant"] for r in trained} == {"trained"} and len(trained) == 2
     assert rule["mark"]["strokeDash"] == [5, 4]
     assert dense["data"]["values"] == [{"y": pytest.approx(97.0)}]
+
+
+def test_the_ledger_chart_caption_says_which_points_are_full_runs():
+    rows = pd.DataFrame({"kind": ["value", "value", "value", "gain"],
+                         "ours_value": [98.0, 97.0, float("nan"), 0.3],
+                         "results": ["full profile, 3 replicates, rounds 0-25, results/lenet-x",
+                                     "quick profile (conv6-y)", "quick profile (z)",
+                                     "full profile, ..."]})
+    assert plots.ledger_profiles(rows, "quick") == (
+        "quick for 1 of the 2 points, full (results/) for the other 1")
+    assert plots.ledger_profiles(rows.iloc[:1], "quick") == "full"
+    assert plots.ledger_profiles(rows.iloc[1:3], "smoke") == "smoke"

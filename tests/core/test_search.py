@@ -359,7 +359,7 @@ def test_show_fitting_shows_a_level_every_branch_reached(tmp_path, tiny_data, ca
     assert len(t) == 2  # dense and level 1
     assert list(t.columns.get_level_values(0).unique()) == ["lowest validation loss",
                                                             "its rise by the end of training"]
-    assert set(t.columns.get_level_values(1)) == {"winning ticket", "random reinit"}
+    assert set(t.columns.get_level_values(1)) == {"IMP ticket", "random reinit"}
 
 
 def _tamper_trained_digest(store, exp):
