@@ -64,6 +64,15 @@ class PrunableMixin:
         keras.layers.Layer.load_own_variables(self, store)
 
 
+def _bias_and_activation(layer, x):
+    """What Dense and EinsumDense do after their kernel product (the bias is never masked)."""
+    if layer.bias is not None:
+        x = ops.add(x, layer.bias)
+    if layer.activation is not None:
+        x = layer.activation(x)
+    return x
+
+
 @keras.saving.register_keras_serializable(package="lthkit")
 class MaskedDense(PrunableMixin, keras.layers.Dense):
     """`keras.layers.Dense` with a pruning mask on its kernel.
@@ -80,12 +89,8 @@ class MaskedDense(PrunableMixin, keras.layers.Dense):
         super().build(input_shape)
 
     def call(self, inputs, training=None):
-        x = ops.matmul(inputs, masked_gradient(self._kernel, self.kernel_mask))
-        if self.bias is not None:
-            x = ops.add(x, self.bias)
-        if self.activation is not None:
-            x = self.activation(x)
-        return x
+        return _bias_and_activation(
+            self, ops.matmul(inputs, masked_gradient(self._kernel, self.kernel_mask)))
 
     def prunable_weights(self):
         return [(self._kernel, self.kernel_mask)]
@@ -183,12 +188,8 @@ class MaskedEinsumDense(PrunableMixin, keras.layers.EinsumDense):
         super().build(input_shape)
 
     def call(self, inputs, training=None):
-        x = ops.einsum(self.equation, inputs, masked_gradient(self._kernel, self.kernel_mask))
-        if self.bias is not None:
-            x = ops.add(x, self.bias)
-        if self.activation is not None:
-            x = self.activation(x)
-        return x
+        return _bias_and_activation(self, ops.einsum(
+            self.equation, inputs, masked_gradient(self._kernel, self.kernel_mask)))
 
     def prunable_weights(self):
         return [(self._kernel, self.kernel_mask)]

@@ -112,7 +112,7 @@ def experiment_for(model, data, name=None, loss=None, metrics=(), prunable=None,
         every layer per round, 5 rounds, both controls, one replicate).
     Refuses, in one line, a model lthkit cannot mask and unknown knobs.
     """
-    from lthkit.layers.wrap import check_prunable, masked
+    from lthkit.layers.wrap import _layers_of, check_prunable, masked
     from lthkit.search.hparams import Experiment, ModelHParams
     from lthkit.search.presets import KNOBS, apply_knobs
     for key in knobs:
@@ -125,7 +125,7 @@ def experiment_for(model, data, name=None, loss=None, metrics=(), prunable=None,
     config, built, renames = _model_config(model)
     # names as the model has them, or as the experiment stores them (canonical)
     session = {new: old for old, new in renames.items()}
-    own = {layer.name for layer in built._flatten_layers(include_self=False)}
+    own = {layer.name for _, layer in _layers_of(built)}
 
     def named(n):
         return n if n in own else session.get(n, n)

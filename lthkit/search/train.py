@@ -130,36 +130,34 @@ def _json(obj):
     return json.loads(json.dumps(obj))
 
 
+def _as_stored(module, name, value, expected):
+    """`value` (a name, a serialized object or an object of Keras's `module`, losses or
+    metrics) as an experiment stores it: a name or JSON. Refused, in one line, if Keras
+    does not know it."""
+    if not isinstance(value, (str, dict)):
+        value = module.serialize(value)
+    try:
+        module.get(value)
+    except (ValueError, TypeError):
+        raise bad_param(name, value, expected) from None
+    return _json(value) if isinstance(value, dict) else value
+
+
 def check_loss(loss):
     """A loss setting as stored: None, a Keras loss name, or a serialized Keras loss (a
-    loss object given here is serialized). Refused, in one line, if Keras does not know it."""
+    loss object given here is serialized)."""
     if loss is None:
         return None
-    if not isinstance(loss, (str, dict)):
-        loss = keras.losses.serialize(loss)
-    try:
-        keras.losses.get(loss)
-    except (ValueError, TypeError):
-        raise bad_param("loss", loss, "None (lthkit's classification loss), a Keras loss "
-                        "name such as 'mse', or a Keras loss object") from None
-    return _json(loss) if isinstance(loss, dict) else loss
+    return _as_stored(keras.losses, "loss", loss, "None (lthkit's classification loss), a "
+                      "Keras loss name such as 'mse', or a Keras loss object")
 
 
 def check_metrics(metrics):
     """Metric settings as stored: a tuple of Keras metric names or serialized metrics."""
     if isinstance(metrics, (str, dict)) or not hasattr(metrics, "__iter__"):
         metrics = (metrics,)
-    out = []
-    for m in metrics:
-        if not isinstance(m, (str, dict)):
-            m = keras.metrics.serialize(m)
-        try:
-            keras.metrics.get(m)
-        except (ValueError, TypeError):
-            raise bad_param("metrics", m, "Keras metric names such as 'accuracy', or Keras "
-                            "metric objects") from None
-        out.append(_json(m) if isinstance(m, dict) else m)
-    return tuple(out)
+    return tuple(_as_stored(keras.metrics, "metrics", m, "Keras metric names such as "
+                            "'accuracy', or Keras metric objects") for m in metrics)
 
 
 def outputs_probabilities(model):
