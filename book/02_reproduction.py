@@ -31,16 +31,22 @@
 # reinitialization*: is it the structure or the initialization that matters?) and a
 # **random mask** of the same per-layer size (*random pruning*: does magnitude find anything?).
 #
-# This chapter runs experiments E1 (Lenet-300-100 on MNIST) and E2 (Conv-6 on CIFAR-10) of
-# the book's specification with `lthkit`, compares the numbers with the paper's, and then
-# reruns the search the way a 2020 thesis did by mistake, with masks from the *initial*
-# weights, to show why that reproduction failed.
-
-# %% [markdown]
-# Every knob is a papermill parameter. Those left at `None` take the profile's value:
-# `quick` trains on subsets for a few hundred iterations (minutes on a laptop CPU), `full`
-# uses the paper's settings (hours on a CPU for Lenet, a GPU for Conv-6). Durations are
-# written `"1000it"` (iterations) or `"3ep"` (epochs).
+# **Does the claim hold when the search is rerun?** This chapter runs experiments E1
+# (Lenet-300-100 on MNIST) and E2 (Conv-6 on CIFAR-10) of the book's specification with
+# `lthkit`, compares the numbers with the paper's, and then reruns the search the way a 2020
+# thesis did by mistake, with masks from the *initial* weights, to show why that
+# reproduction failed.
+#
+# :::{admonition} Run this chapter
+# - Quick (what this page trained, a few minutes): `make book CHAPTER=02_reproduction`
+# - Full profile in the notebook (hours on a CPU for Lenet, a GPU for Conv-6; it resumes):
+#   `make chapter CHAPTER=02_reproduction OUT=runs/repro-full.ipynb P="profile=full"`
+# - The stored Lenet run shown first, rebuilt or extended (it resumes where it stopped):
+#   `python -m lthkit.search lenet_300_100 --profile full`
+# :::
+#
+# Every knob below is a papermill parameter. Those left at `None` take the profile's value;
+# durations are written `"1000it"` (iterations) or `"3ep"` (epochs).
 
 # %% tags=["parameters"]
 profile = "quick"  # "smoke" (seconds), "quick" (CPU, minutes) or "full" (the paper's settings)
@@ -75,138 +81,80 @@ source = f"{profile} profile"
 print(f"result store: {store.root}")
 
 # %% [markdown]
-# ## Lenet-300-100 on MNIST
+# ## The answer on Lenet, from the stored run
 #
-# The network is two fully connected hidden layers of 300 and 100 ReLU units and a
-# 10-way output: 266,200 weights and 410 biases. As in the paper it is trained with Adam
-# (learning rate 1.2e-3, batches of 60) on training images minus a validation hold-out (the
-# paper's 5,000 in the full profile; the table below gives this run's sizes); the hidden
-# layers lose 20 % of their remaining weights per round and the output layer 10 %. Pixels are standardized with MNIST's mean and standard deviation (the paper does not
-# say; reproductions found it matters). Biases are never pruned.
+# Lenet-300-100 at the paper's settings (50,000 iterations per round, 25 rounds, three
+# replicates, both controls), trained on this book's CPU and committed under `results/`.
+# Frankle and Carbin plot everything against the percentage of weights remaining, on a log
+# axis from the dense network (100 %) on the left to the sparsest on the right; lines are
+# means over replicates, bands span the minimum and maximum.
 
 # %%
-lenet = search.target("lenet_300_100", profile, rounds=lenet_rounds, training=lenet_training,
-                      n_train=lenet_n_train, **knobs)
-display(Markdown(analysis.markdown_table(analysis.describe(lenet))))
-mnist = search.dataset_for(lenet)
-print(mnist.info.summary())
-lenet_table = search.run_search(lenet, store, data=mnist)
-print("test accuracy at early stop (%), mean over replicates:")
-analysis.level_table(lenet_table)
+full = (book.stored_result("lenet_300_100", "Lenet-300-100: the ticket and its controls",
+                           span=3) if show_stored_full else None)
 
 # %% [markdown]
-# ### The paper's two views
+# **Takeaway.** The paper's result holds in shape: the ticket gains a few tenths of a point
+# at moderate sparsity, keeps the dense accuracy far longer than its reinitialized copy, and
+# random pruning gives way first. It differs in degree: both the ticket *and* the
+# reinitialized networks hold the dense accuracy to sparser levels than the paper reports
+# (the ledger's *better than the paper*). One candidate reason, untested here, is the
+# standardized input: a well-conditioned problem makes sparse networks easier to train from
+# any initialization. The "starts losing" level is sensitive to noise: three replicates with
+# a dense spread of about a tenth of a point cannot place it more precisely than a couple of
+# levels.
 #
-# Frankle and Carbin plot everything against the percentage of weights remaining, on a log
-# axis that runs from the dense network (100 %) on the left to the sparsest on the right.
-# The first view is test accuracy: at the **early-stop iteration** (where the validation
-# loss is lowest, their criterion) and at the end of training. The second view is the
-# early-stop iteration itself: a winning ticket learns *faster* than the dense network, and
-# much faster than its randomly reinitialized copy. Lines are means over replicates, bands
-# span the minimum and maximum; hover over a point for its round.
+# :::{dropdown} The stored run in detail: card, the paper's two views, ledger
+# How the run departs from the paper (its diff card), both accuracies and the early-stop
+# iteration (a winning ticket learns *faster*), and every claim of [FC19] next to ours.
+# :::
 
-# %%
-display(book.label(plots.paper_views(lenet_table, source)))
+# %% tags=["hide-output"]
+book.stored_details(full, "lenet_300_100")
+
+# %% [markdown]
+# ## The method, and this build's quick run
+#
+# The network is two fully connected hidden layers of 300 and 100 ReLU units and a 10-way
+# output. As in the paper it is trained with Adam (learning rate 1.2e-3, batches of 60) on
+# the training images minus a validation hold-out (each run's table gives its sizes); the
+# hidden layers lose 20 % of their remaining weights per round and the output layer half
+# that. Pixels are standardized with MNIST's mean and standard deviation (the paper does not
+# say; reproductions found it matters). Biases are never pruned.
+#
+# Every comparison in the book comes from one list of published claims (`lthkit.claims`):
+# each says what the paper measured, at which level, and how close counts as agreeing. "At
+# or above dense down to" is the sparsest level whose mean test accuracy at early stop (the
+# iteration of lowest validation loss) is still at least the dense network's mean.
+#
+# The cells below run the same search in this build's profile: a subset of MNIST and a short
+# schedule, so its accuracies are a few points below the paper's and differences of a few
+# tenths are within the replicates' spread. It shows the method; its ledger rows carry no
+# verdict. In a short run the early-stop ratio is also capped (no network stops later than
+# its last iteration), so a reinitialized copy that would stop later counts as stopping at
+# the end. Open a cell's output to see it.
+
+# %% tags=["hide-output"]
+lenet = search.target("lenet_300_100", profile, rounds=lenet_rounds, training=lenet_training,
+                      n_train=lenet_n_train, **knobs)
+lenet_table, mnist = book.quick_search(lenet, store, "lenet_300_100")
+display(analysis.level_table(lenet_table))
 
 # %% [markdown]
 # The mask keeps the output layer denser than the hidden layers, because it is pruned at half
-# the rate. The first hidden layer, 235,200 of the 266,200 weights, sets the overall sparsity.
+# the rate; the first hidden layer, most of the weights, sets the overall sparsity. Below it,
+# the validation loss over training at a few levels.
 
-# %%
+# %% tags=["hide-output"]
 display(book.label(plots.layer_sparsity(store.layer_table(lenet), source)))
 display(book.label(plots.training_curves(store.curves(lenet), y="val_loss", source=source,
                                          every=max(1, lenet.search.rounds // 5))))
 
 # %% [markdown]
-# ### Our numbers next to the paper's
-#
-# Every comparison in the book comes from one list of published claims
-# (`lthkit.claims`): each says what the paper measured, at which sparsity, and how close
-# counts as agreeing. "At or above dense down to" is the sparsest level whose mean test
-# accuracy at early stop is still at least the dense network's mean (the paper's phrasing).
-# A verdict of *not reached* means this run did not prune far enough to test the claim. In
-# a short run the early-stop ratio is capped: no network stops later than its last
-# iteration (the quick profile trains 1,000 per round), so a reinitialized copy that would
-# stop later counts as stopping at the end, and the ratio comes out smaller than it is.
-
-# %%
-book.show_ledger(claims.ledger(lenet_table, claims.select("lenet_300_100"), results=source))
-
-# %% [markdown]
-# ### Full-profile results from the result store
-#
-# A full Lenet search (the paper's 50,000 iterations per round, 25 rounds, three replicates)
-# takes hours on a CPU, so it is not run when the book is built. It was run with
-# `python -m lthkit.search lenet_300_100 --profile full` and its results are committed under
-# `results/`; they are shown here, labelled with the run they come from, next to a card of
-# how its settings depart from the paper's.
-
-# %%
-full = book.show_stored("lenet_300_100", profile, show_stored_full)
-
-# %% [markdown]
-# ## Conv-6 on CIFAR-10
-#
-# Conv-6 is a small VGG: three blocks of two 3x3 convolutions (64, 128 and 256 filters) and a
-# max-pool, then two dense layers of 256 units and the output. The paper trains it with Adam
-# at 3e-4 for 30,000 iterations and prunes convolutions at 15 %, dense layers at 20 % and the
-# output at 10 % per round. A full-width training step costs about a third of a second on a
-# 2-core CPU, so the quick profile uses an eighth of the filters (`conv6_width`); the full
-# profile is the paper's network and wants a GPU.
-#
-# The CIFAR-10 copy this book is built with offline is a JPEG re-encoding (quality 75),
-# marked *lossy* in the dataset info below: fine for comparing tickets with controls, but
-# absolute accuracies can sit a little below the paper's.
-#
-# In the quick profile this section only shows that the Conv-6 search runs: an eighth of
-# the filters trained for 200 iterations per round is far from converged, so its accuracy,
-# its early-stop chart and its ledger rows say nothing about the paper's result. There is
-# no stored full Conv-6 run yet (a round is about 3 hours on this book's CPU: it wants a GPU).
-
-# %%
-if run_conv6:
-    conv6 = search.target("conv6", profile, rounds=conv6_rounds, training=conv6_training,
-                          width=conv6_width, **knobs)
-    display(Markdown(analysis.markdown_table(analysis.describe(conv6))))
-    cifar = search.dataset_for(conv6)
-    print(cifar.info.summary())
-    conv6_table = search.run_search(conv6, store, data=cifar)
-    display(book.label(plots.paper_views(conv6_table, source)))
-    book.show_ledger(claims.ledger(conv6_table, claims.select("conv6"),
-                                   results=f"{source}, width {conv6.model.kwargs.get('width', 1)}"))
-
-# %% [markdown]
-# ## Where we differ, and why
-#
-# - **Training length and data.** The quick profile trains Lenet for 1,000 iterations on
-#   10,000 images instead of 50,000 iterations on 55,000, and stops after 10 rounds
-#   (10.7 % of the hidden weights). Its dense accuracy is therefore about three points below
-#   the paper's 98 %, and differences between tickets and controls of a few tenths of a point
-#   are within the spread of two replicates. The full-profile section above is the
-#   comparison that counts.
-# - **Conv-6 width and data.** The quick Conv-6 has an eighth of the filters and trains for
-#   200 iterations: its accuracy is far below 78-80 % and says nothing about the paper's
-#   number. The offline CIFAR-10 is JPEG-compressed (lossy), which costs a little accuracy
-#   even at full size.
-# - **Normalization and initialization.** Inputs are standardized; Keras' Glorot normal
-#   initializer is a *truncated* normal, slightly narrower than the paper's Gaussian Glorot.
-# - **Replicates.** The paper averages five trials; the book runs two (quick) or three
-#   (full). Bands show the minimum and maximum, not a confidence interval.
-# - **The full run, where it differs.** The stored full Lenet run (three replicates, the
-#   paper's schedule) reproduces the shape of the paper's result: tickets gain a few tenths
-#   of a point at moderate sparsity, keep the dense accuracy far longer than their
-#   reinitialized copies, and reach their early-stop point much sooner. It differs in
-#   degree: in our run both the tickets *and* the reinitialized networks hold the dense
-#   accuracy to sparser levels than the paper reports (the ledger's *better than the paper*
-#   verdicts). One
-#   candidate reason, untested here, is the standardized input: a well-conditioned problem
-#   makes sparse networks easier to train from any initialization. The "starts losing"
-#   level is also sensitive to noise: three replicates with a dense spread of about ±0.1
-#   points cannot place it more precisely than a couple of levels.
-#
 # ## The thesis pitfall: masks from the initial weights
 #
-# A 2020 bachelor thesis re-implemented this search in TensorFlow and reported that its
+# This section is this build's quick run (there is no stored full version). A 2020 bachelor
+# thesis re-implemented this search in TensorFlow and reported that its
 # tickets "degrade as quickly as reinitialized networks": no winning tickets at all. Its
 # code computed the masks from the magnitude of the **initial** weights instead of the
 # trained ones (a function that would have used the trained weights was never called). It
@@ -243,22 +191,68 @@ if run_pitfall:
 
 # %% [markdown]
 # The initial-magnitude mask shares much more with the ticket than chance: weights that start
-# large tend to stay large, the more so the shorter the training (the quick profile trains
-# for only 1,000 iterations). Yet its accuracy follows random pruning, not the ticket. The
+# large tend to stay large, the more so the shorter the training (the quick profile's
+# schedule is short). Yet its accuracy follows random pruning, not the ticket. The
 # weights where the two masks differ are the ones training *grew*, and they are the ones
 # that matter: a mask that ignores training throws them away. That is the thesis's curve,
 # accuracy falling like random reinitialization, while the corrected search finds tickets.
+
+# %% [markdown]
+# ## Conv-6 on CIFAR-10
+#
+# Conv-6 is a small VGG: three blocks of two 3x3 convolutions (64, 128 and 256 filters) and a
+# max-pool, then two dense layers of 256 units and the output. The paper trains it with Adam
+# at 3e-4 for 30,000 iterations and prunes convolutions at 15 %, dense layers at 20 % and the
+# output at 10 % per round. A full-width training step costs about a third of a second on a
+# 2-core CPU, so the quick profile uses an eighth of the filters (`conv6_width`); the full
+# profile is the paper's network and wants a GPU.
+#
+# The CIFAR-10 copy this book is built with offline is a JPEG re-encoding (quality 75),
+# marked *lossy* in the dataset info below: fine for comparing tickets with controls, but
+# absolute accuracies can sit a little below the paper's.
+#
+# In the quick profile this section only shows that the Conv-6 search runs: an eighth of
+# the filters trained for 200 iterations per round is far from converged, so its accuracy and
+# its early-stop chart say nothing about the paper's result (open the cell's output to see
+# it). There is no stored full Conv-6 run yet: a round is hours on this book's CPU, it wants
+# a GPU.
+
+# %% tags=["hide-output"]
+if run_conv6:
+    conv6 = search.target("conv6", profile, rounds=conv6_rounds, training=conv6_training,
+                          width=conv6_width, **knobs)
+    display(Markdown(analysis.markdown_table(analysis.describe(conv6))))
+    cifar = search.dataset_for(conv6)
+    print(cifar.info.summary())
+    conv6_table = search.run_search(conv6, store, data=cifar)
+    display(book.label(plots.paper_views(conv6_table, source)))
+    book.show_ledger(claims.ledger(conv6_table, claims.select("conv6"),
+                                   results=f"{source}, width {conv6.model.kwargs.get('width', 1)}"))
+
+# %% [markdown]
+# :::{dropdown} Where we differ, and why
+# - **Training length and data.** The quick profile trains Lenet on a subset for a short
+#   schedule; the stored full run above is the comparison that counts.
+# - **Conv-6 width and data.** The quick Conv-6 has an eighth of the filters and a short
+#   schedule. The offline CIFAR-10 is JPEG-compressed (lossy), which costs a little accuracy
+#   even at full size.
+# - **Normalization and initialization.** Inputs are standardized; Keras' Glorot normal
+#   initializer is a *truncated* normal, slightly narrower than the paper's Gaussian Glorot.
+# - **Replicates.** The paper averages five trials; the book runs two (quick) or three
+#   (full). Bands show the minimum and maximum, not a confidence interval.
+# :::
 #
 # ## Things to try
 #
-# - Rewind late: `-p rewind=500it` rewinds to the weights after 500 iterations (Frankle et
-#   al. 2019). Does random reinitialization still fall behind?
-# - Give the random controls more replicates (`-p replicates=4`): are the bands separated?
-# - Prune further: `-p lenet_rounds=16` reaches 2.8 % of the hidden weights. Where does the
-#   ticket drop below the dense network in the quick profile?
-# - Run `python -m lthkit.search lenet_300_100 --profile full` in the background (hours on a
-#   laptop; it resumes where it stopped), rebuild the book and compare your numbers with the
-#   ledger above.
+# - Rewind late, to the weights after 500 iterations (Frankle et al. 2019): does random
+#   reinitialization still fall behind?
+#   `make chapter CHAPTER=02_reproduction OUT=runs/repro-late.ipynb P="rewind=500it"`
+# - More replicates: are the bands separated?
+#   `make chapter CHAPTER=02_reproduction OUT=runs/repro-reps.ipynb P="replicates=4 run_conv6=False"`
+# - Prune further, to 2.8 % of the hidden weights: where does the quick ticket drop below the
+#   dense network? `make chapter CHAPTER=02_reproduction OUT=runs/repro-deep.ipynb P="lenet_rounds=16"`
+# - Conv-6 at full width on a GPU: `make chapter CHAPTER=02_reproduction OUT=runs/conv6.ipynb
+#   P="conv6_width=1.0 conv6_training=30000it"`
 
 # %%
 book.provenance(datasets=[mnist.info] + ([cifar.info] if run_conv6 else []))

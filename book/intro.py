@@ -38,8 +38,9 @@
 #   whether it prunes further than the CNN.
 # - **{doc}`05_oneshot`.** Remove the weights in one step, or 20 % per round over many rounds
 #   of training: accuracy, cost, and whether both find the same weights.
-# - **{doc}`06_rewinding`.** Rewind to the initialization or after a little training; when a
-#   network becomes stable; how early the mask itself settles (early tickets, early birds).
+# - **{doc}`06_rewinding`.** Rewind to the initialization or after a little training, and
+#   when a network becomes stable.
+# - **{doc}`07_early_tickets`.** How early the mask itself settles: early tickets, early birds.
 # - **{doc}`99_ledger`.** Every published number the chapters compare with, in one table,
 #   with ours and a verdict.
 #

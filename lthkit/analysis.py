@@ -364,16 +364,19 @@ FIT_NAMES = {"early_stop_iteration": "early-stop iteration",
 
 def fitting_table(fit, values=("val_loss_at_early_stop", "overfit"), digits=3):
     """`fitting`'s rows as a table to read: one row per % of weights remaining (densest
-    first), a column per value and series, named in words (`FIT_NAMES`)."""
+    first), a column per value and series, named in words (`FIT_NAMES`); "—" where a series
+    has no such level (a control at 100 %)."""
     unknown = [v for v in values if v not in FIT_NAMES]
     if unknown:
         from lthkit._errors import bad_param
         raise bad_param("values", unknown, f"columns of `fitting`: {', '.join(FIT_NAMES)}")
-    return (fit.round({"percent_remaining": 1})
-            .pivot_table(index="percent_remaining", columns="series", values=list(values))
-            .reindex(columns=list(values), level=0)
-            .rename(columns=FIT_NAMES)
-            .rename_axis("% of weights remaining").sort_index(ascending=False).round(digits))
+    t = (fit.round({"percent_remaining": 1})
+         .pivot_table(index="percent_remaining", columns="series", values=list(values))
+         .reindex(columns=list(values), level=0)
+         .rename(columns=FIT_NAMES)
+         .rename_axis("% of weights remaining").sort_index(ascending=False).round(digits))
+    # the controls have no dense level of their own: "—" there, not NaN
+    return t.astype(object).where(t.notna(), "—")
 
 
 GATES = ("input", "forget", "cell", "output")  # Keras' order of an LSTM kernel's 4 blocks
@@ -383,10 +386,11 @@ def lstm_gate_sparsity(store, exp, replicate=0, branch="main", rounds=None):
     """What pruning keeps of each LSTM gate: one row per (round, layer, direction, kernel,
     gate) with the kept fraction. An LSTM kernel holds the four gates side by side (input,
     forget, cell, output: each `units` columns); `kernel` is "input" (from the layer below)
-    or "recurrent" (from the previous step)."""
+    or "recurrent" (from the previous step). Default `rounds`: the trained levels, 1 to the
+    experiment's last (the next level's mask, already drawn, is left out, as in
+    `ticket_init`)."""
     rows = []
-    last = exp.search.rounds + (1 if branch == "main" else 0)
-    for r in rounds if rounds is not None else range(1, last + 1):
+    for r in rounds if rounds is not None else range(1, exp.search.rounds + 1):
         masks = store.masks(exp, replicate, branch, r)
         if masks is None:
             continue
@@ -508,7 +512,48 @@ def prunability(runs, store=None, metric=ACC, source=""):
                 row[f"{control} at or above dense down to (% remaining)"] = round(
                     sparsest_at_dense(table, control, metric), 2)
         rows.append(row)
-    return pd.DataFrame(rows).set_index("network") if rows else pd.DataFrame()
+    if not rows:
+        return pd.DataFrame()
+    # a control one run lacks is "—" (not run), not NaN
+    return pd.DataFrame(rows).set_index("network").astype(object).fillna("—")
+
+
+def takeaway(table, metric=ACC, variant=None):
+    """The numbers a chapter's first paragraph states about a run, computed, never typed.
+
+    Returns a dict: `dense` (mean, std, n) of `metric`; `sparsest` (% remaining of the
+    deepest level); per branch present (`main`, `reinit`, `random`) under `branches`:
+    `down_to` (sparsest % remaining at or above dense, 100.0 where no pruned level is),
+    `best` (the largest mean minus dense, in the metric's unit) and `best_at` (its %
+    remaining), `at_sparsest` (the mean at the deepest level that branch reached) and
+    `sparsest` (that level's % remaining); and `vs_reinit` (min, max) of the ticket's mean
+    minus its random reinitialization's over the levels both have (None without one)."""
+    base, std, n = dense(table, metric, variant)
+    out = {"dense": (base, std, n), "branches": {}}
+    for branch in ("main", "reinit", "random"):
+        if branch not in set(table["branch"]):
+            continue
+        levels = level_means(table, metric, branch, variant)
+        pruned = levels[levels["round"] > 0]
+        if pruned.empty:
+            continue
+        best = pruned.loc[pruned["mean"].idxmax()]
+        deepest = pruned.loc[pruned["round"].idxmax()]
+        out["branches"][branch] = {
+            "down_to": sparsest_at_dense(table, branch, metric, variant=variant),
+            "best": float(best["mean"] - base), "best_at": float(best["percent_remaining"]),
+            "at_sparsest": float(deepest["mean"]),
+            "sparsest": float(deepest["percent_remaining"])}
+    main = level_means(table, metric, "main", variant)
+    out["sparsest"] = float(main["percent_remaining"].min())
+    out["vs_reinit"] = None
+    if "reinit" in out["branches"]:
+        both = main.merge(level_means(table, metric, "reinit", variant), on="round")
+        both = both[both["round"] > 0]
+        if len(both):
+            gap = both["mean_x"] - both["mean_y"]
+            out["vs_reinit"] = (float(gap.min()), float(gap.max()))
+    return out
 
 
 def with_cost(table, modes):
@@ -539,8 +584,10 @@ def with_cost(table, modes):
 
 
 def ticket_grid(table, sparsities, variants=None, metric=ACC, branches=("main", "reinit")):
-    """"ticket / reinit" accuracies (%) at each sparsity (rows, in %), one column per variant,
-    as [TXT]'s week-11 grid; "not reached" where a run has no level within a round of it."""
+    """"ticket / reinit" accuracies (%) at each sparsity of `sparsities` (in %, as [TXT]
+    gives them), one column per variant, as [TXT]'s week-11 grid; "not reached" where a run
+    has no level within a round of it. Rows are labelled by % of the weights remaining, the
+    book's one convention (a sparsity of 36 % is the row "64 %")."""
     names = variants or (list(table["variant"].unique()) if "variant" in table else [None])
     rows = {}
     for s in sparsities:
@@ -557,7 +604,35 @@ def ticket_grid(table, sparsities, variants=None, metric=ACC, branches=("main", 
                                                                       100 - s) <= 1.25
                 cells.append(f"{100 * level['mean']:.2f}" if near else "not reached")
             row[v or "ours"] = " / ".join(cells)
-        rows[f"{s:g} %"] = row
+        rows[f"{100 - s:.3g} %"] = row
     frame = pd.DataFrame.from_dict(rows, orient="index")
-    frame.index.name = "sparsity"
+    frame.index.name = "% of weights remaining"
     return frame
+
+
+def common_replicates(table):
+    """The rows of the replicates every variant of `table` has: a chart of variants that ran
+    different numbers of replicates would otherwise start "the same dense network" at a
+    different mean in each (replicate 0 alone in one, the mean of 0 and 1 in another)."""
+    if "variant" not in table or table.empty:
+        return table
+    shared = set.intersection(*(set(g["replicate"]) for _, g in table.groupby("variant")))
+    return table[table["replicate"].isin(shared)]
+
+
+def barrier_summary(table):
+    """`stability.instability_table`'s rows read as a table: one row per rewind point (in the
+    order the table has them) and level, with its % of weights remaining, the error barrier
+    (mean, min and max over replicates, in points of test error) and the mean error of the
+    two copies at the ends of the path (%)."""
+    if table.empty:
+        return pd.DataFrame()
+    t = table.assign(barrier=100 * table["barrier"], end_error=100 * table["end_error"])
+    g = t.groupby(["label", "round"], sort=False).agg(
+        remaining=("percent_remaining", "mean"), barrier=("barrier", "mean"),
+        barrier_min=("barrier", "min"), barrier_max=("barrier", "max"),
+        end_error=("end_error", "mean"), replicates=("barrier", "size"))
+    g = g.rename(columns={"remaining": "% remaining", "barrier": "barrier (points)",
+                          "barrier_min": "min", "barrier_max": "max",
+                          "end_error": "end error (%)"})
+    return g.rename_axis(["rewind point", "round"]).round(3)

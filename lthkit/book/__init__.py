@@ -8,16 +8,21 @@ cell, then calls::
     exp = lthkit.search.experiment("lenet_300_100", profile, rounds=rounds)  # its runs
     ...
     book.show_ledger(lthkit.claims.ledger(table, claims))   # our numbers next to the paper's
-    book.show_stored("lenet_300_100", profile)   # the committed full run, its card and ledger
+    run = book.stored_result("lenet_300_100")   # the committed full run: chart and numbers
+    book.stored_details(run, "lenet_300_100")   # its card, the paper's views, its ledger
     book.provenance(datasets=[ds.info])     # what produced this page, at its end
 
 The driver (``python -m lthkit.book build``) executes chapters with papermill and builds the
 HTML with jupyter-book; see ``lthkit/book/driver.py``. Importing this package imports neither
 Keras nor altair: the driver does not need them.
 """
-from lthkit.book.chapter import (PROFILES, label, profile_of, provenance, provenance_rows,
-                                 settings, setup, show_fitting, show_init_magnitude,
-                                 show_ledger, show_stored)
+from lthkit.book.chapter import (PROFILES, by_row, label, profile_of, provenance,
+                                 provenance_rows, quick_search, quick_sweep, settings, setup,
+                                 show_fitting, show_init_magnitude, show_ledger, show_words,
+                                 span, stored_details, stored_early_birds, stored_result,
+                                 stored_sweep, takeaway_markdown)
 
-__all__ = ["PROFILES", "label", "profile_of", "provenance", "provenance_rows", "settings",
-           "setup", "show_fitting", "show_init_magnitude", "show_ledger", "show_stored"]
+__all__ = ["PROFILES", "by_row", "label", "profile_of", "provenance", "provenance_rows",
+           "quick_search", "quick_sweep", "settings", "setup", "show_fitting",
+           "show_init_magnitude", "show_ledger", "show_words", "span", "stored_details",
+           "stored_early_birds", "stored_result", "stored_sweep", "takeaway_markdown"]

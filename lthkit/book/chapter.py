@@ -149,40 +149,219 @@ def _budget():
 
 
 def show_ledger(ledger, title=None):
-    """Display a claims ledger (``lthkit.claims.ledger``) as the chapter's comparison table."""
+    """Display a claims ledger (``lthkit.claims.ledger``) as the chapter's comparison table;
+    a quick or smoke run's rows get no verdict (``claims.shown_verdict``)."""
     from IPython.display import Markdown, display
 
-    from lthkit.claims import VERDICT_TEXT
+    from lthkit.claims import shown_verdict
     rows = ["| claim | paper | ours (mean ± std) | n | verdict | why | numbers from |",
             "|---|---|---|---|---|---|---|"]
     for r in ledger.itertuples():
         cells = [f"{r.claim} {r.source}", r.paper, r.ours or "—", str(r.n),
-                 VERDICT_TEXT.get(r.verdict, r.verdict), r.why, r.results]
+                 shown_verdict(r.verdict, r.results), r.why, r.results]
         rows.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
     display(Markdown((f"**{title}**\n\n" if title else "") + "\n".join(rows)))
 
 
-def show_stored(target, profile, show=True, **ledger_kwargs):
-    """Show the committed full-profile run of claims-ledger target `target` (e.g.
-    ``"text_cnn/imdb"``): its summary and diff card, the paper's views and its ledger
-    (``ledger_kwargs`` go to ``claims.ledger``, e.g. ``resplit=``). Returns the
-    ``StoredRun``, or None where there is none, where `show` is false, or where this run is
-    the full profile itself (its own tables are that run already)."""
+def _pct(value):
+    return f"{value:.3g}" if value < 10 else f"{value:.1f}"
+
+
+def takeaway_markdown(table, variant=None, dense_name="the dense network"):
+    """The numbers of a run's takeaway as a paragraph, computed from its table
+    (``lthkit.analysis.takeaway``): the dense accuracy, how far each branch stays at or
+    above it, the branches at the deepest level, and the ticket against its random
+    reinitialization. A chapter writes its conclusion around it, without typing a number."""
+    from lthkit.analysis import BRANCH_NAMES, takeaway
+    t = takeaway(table, variant=variant)
+    base, std, n = t["dense"]
+    spread = f" ± {100 * std:.2f}" if n > 1 else ""
+    parts = [f"{dense_name[0].upper() + dense_name[1:]} reaches {100 * base:.2f}{spread} % "
+             f"test accuracy at early stop (mean{' ± std' * (n > 1)} of {n} "
+             f"replicate{'s' * (n > 1)})."]
+    holds = []
+    for branch, b in t["branches"].items():
+        name = BRANCH_NAMES.get(branch, branch)
+        if b["down_to"] < 100:
+            holds.append(f"the {name} down to {_pct(b['down_to'])} % of the weights")
+        else:
+            holds.append(f"the {name} at no pruned level (its best: {100 * b['best']:+.2f} "
+                         f"points, at {_pct(b['best_at'])} %)")
+    if holds:
+        parts.append("At or above that accuracy: " + "; ".join(holds) + ".")
+    deepest = [(BRANCH_NAMES.get(k, k), b) for k, b in t["branches"].items()]
+    if deepest:
+        level = deepest[0][1]["sparsest"]
+        same = all(abs(b["sparsest"] - level) / level < 0.05 for _, b in deepest)
+        at = ", ".join(f"{name} {100 * b['at_sparsest']:.2f} %"
+                       + ("" if same else f" (at {_pct(b['sparsest'])} %)")
+                       for name, b in deepest)
+        parts.append(f"At the deepest level, {_pct(level)} % of the weights: {at}.")
+    if t["vs_reinit"] is not None:
+        lo, hi = t["vs_reinit"]
+        parts.append(f"Level by level, the ticket minus its random reinitialization is "
+                     f"{100 * lo:+.2f} to {100 * hi:+.2f} points.")
+    return " ".join(parts)
+
+
+def stored_result(target, title=None, span=5.0, width=480, height=280):
+    """A chapter's opening: the committed full-profile run of claims-ledger target `target`,
+    as one chart (test accuracy at early stop against % of weights remaining, the axis
+    zoomed to `span` points below the dense network: ``plots.zoom_floor``) and its numbers
+    (``takeaway_markdown``). Returns the ``StoredRun``; where nothing is stored, says so and
+    returns None. ``stored_details`` shows the rest of the run."""
     from IPython.display import Markdown, display
 
-    from lthkit import claims, plots, search
-    if not show or profile == "full":
-        return None
+    from lthkit import plots, search
     run = search.stored(search.target(target, "full"))
     if run is None:
         display(Markdown(f"No stored full-profile run of `{target}` yet "
                          f"(`python -m lthkit.search {target} --profile full` makes one)."))
         return None
+    chart = plots.by_sparsity(run.table, source=run.source, title=title, width=width,
+                              height=height, floor=plots.zoom_floor(run.table, span=span))
+    display(label(chart, "full", run.folder.name))
+    display(Markdown(takeaway_markdown(run.table)))
+    return run
+
+
+def stored_details(run, target, **ledger_kwargs):
+    """The rest of a stored run that ``stored_result`` opened with: its summary and diff card
+    (how it departs from the paper), the paper's views (both accuracies and the early-stop
+    iteration) and its ledger rows. Chapters put it in a folded cell."""
+    from IPython.display import display
+
+    from lthkit import claims, plots
+    if run is None:
+        return
     display(run)
     display(label(plots.paper_views(run.table, run.source), "full", run.folder.name))
     show_ledger(claims.ledger(run.table, claims.select(target), results=run.source,
                               **ledger_kwargs))
-    return run
+
+
+def show_words(words, min_count=20, rows=10):
+    """The tables under a word-survival chart (``analysis.word_survival``, its `class`
+    column already named): the most telling words with at least `min_count` occurrences,
+    the most frequent words pruned away entirely and kept whole (a sentence where there are
+    none), and the Spearman correlation of the kept fraction with frequency rank and class
+    strength."""
+    from IPython.display import Markdown, display
+    columns = [c for c in ("word", "count", "test_count", "rank", "kept", "log_odds", "class")
+               if c in words]
+    fmt = {"kept": "{:.2f}", "log_odds": "{:.2f}"}
+    frequent = words[words["count"] >= min_count]
+    parts = [(f"**The most telling words** (at least {min_count} occurrences) and what the "
+              "ticket kept of them:", frequent.nlargest(rows + 2, "strength")),
+             ("**The most frequent words pruned away entirely:**",
+              words[words["kept"] == 0].nsmallest(rows, "rank")),
+             ("**The most frequent words kept whole:**",
+              words[words["kept"] == 1].nsmallest(rows, "rank"))]
+    for title, frame in parts:
+        if frame.empty:
+            display(Markdown(f"{title} none."))
+        else:
+            display(Markdown(title))
+            display(frame[columns].style.format(fmt).hide(axis="index"))
+    corr = frequent[["kept", "rank", "strength"]].corr("spearman").loc["kept"]
+    display(Markdown(f"Spearman correlation of the kept fraction (words with at least "
+                     f"{min_count} occurrences) with the frequency rank: {corr['rank']:+.3f}; "
+                     f"with the class strength: {corr['strength']:+.3f}."))
+
+
+def stored_sweep(experiments, title, span=5.0, max_round=None, width=330, height=240):
+    """The committed runs of `{variant: Experiment}` (e.g. ``search.rewind_sweep(...,
+    "full", ...)``) as one zoomed chart of their tickets and controls, random pruning left
+    out (``plots.zoom_floor`` with `span`). Returns (``StoredVariants``, the table drawn), or
+    (None, None) where nothing is stored."""
+    from lthkit import plots, search
+    stored = search.stored_variants(experiments, max_round=max_round)
+    if stored is None:
+        return None, None
+    from IPython.display import display
+    table = stored.table[stored.table["branch"] != "random"]
+    chart = plots.by_sparsity(table, source=stored.source, title=title, width=width,
+                              height=height, floor=plots.zoom_floor(table, span=span))
+    display(label(chart, "full", stored.source))
+    return stored, table
+
+
+def quick_sweep(experiments, store, rounds, title):
+    """A chapter's quick rewind sweep: the searches of `{variant: Experiment}` (e.g.
+    ``search.rewind_sweep(..., profile, ...)``) run or resumed in `store` up to round
+    `rounds`, drawn without random pruning. Returns the table drawn."""
+    from IPython.display import display
+
+    from lthkit import plots, search
+    table = search.variants(experiments, store, max_round=rounds)
+    table = table[table["branch"] != "random"]
+    display(label(plots.by_sparsity(table, source=f"{_run.profile} profile", title=title)))
+    return table
+
+
+def stored_early_birds(target, level, what="the trained weights"):
+    """The stored early-bird analysis of claims-ledger target `target` (its full run, masks
+    cut to `level` rounds): the mask-distance chart, the report by replicate
+    (``earlybird.report``) and its numbers in a sentence. Returns the report, or None (and
+    says so) where it is not stored."""
+    from IPython.display import Markdown, display
+
+    from lthkit import plots, search
+    from lthkit.profiles import results_store
+    from lthkit.search import earlybird
+    exp, store = search.target(target, "full"), results_store("full")
+    table, runs = earlybird.report(exp, store, level, replicates=range(exp.search.replicates),
+                                   compute=False)
+    if not runs:
+        display(Markdown(f"No stored early birds of `{target}` yet "
+                         "(`python -m lthkit.search.plan --run`)."))
+        return None
+    where = f"full profile, {store.experiment_dir(exp).name}"
+    display(label(plots.mask_convergence(runs, 5, 0.1, where), "full", where))
+    display(by_row(table))
+    mean = table.mean(numeric_only=True)
+    display(Markdown(
+        f"The detector fires at epoch {span(table['detected epoch'])} of "
+        f"{table['epochs of training'].iloc[0]}, saving {mean['dense training saved (%)']:.0f} "
+        f"% of the dense training. Tickets (means of {len(table)}): early bird "
+        f"{mean['early-bird ticket (%)']:.2f} %, one-shot from {what} "
+        f"{mean['one-shot, trained ticket (%)']:.2f} %, IMP {mean['IMP ticket (%)']:.2f} %. "
+        f"The early-bird mask's Hamming distance to the IMP mask is "
+        f"{mean['Hamming to IMP mask']:.3f}, against {mean['Hamming by chance']:.3f} for two "
+        "random masks of this density."))
+    return table
+
+
+def quick_search(exp, store, target, data=None, **ledger_kwargs):
+    """A chapter's quick run of `exp` (claims-ledger target `target`): its settings, its
+    data (loaded unless given), the search (trained or resumed in `store`), the paper's views
+    and its ledger rows (no verdicts: a short run; a re-split dataset's rows marked so).
+    Returns (table, data)."""
+    from IPython.display import Markdown, display
+
+    from lthkit import analysis, claims, plots, search
+    source = f"{_run.profile} profile"
+    display(Markdown(analysis.markdown_table(analysis.describe(exp))))
+    data = data if data is not None else search.dataset_for(exp)
+    print(data.info.summary())
+    table = search.run_search(exp, store, data=data)
+    display(label(plots.paper_views(table, source)))
+    show_ledger(claims.ledger(table, claims.select(target), results=source,
+                              **{"resplit": data.info.resplit, **ledger_kwargs}))
+    return table, data
+
+
+def span(values):
+    """"6" where every value is 6, else "5 to 8": a range of replicates' values in prose."""
+    lo, hi = min(values), max(values)
+    return f"{lo}" if lo == hi else f"{lo} to {hi}"
+
+
+def by_row(frame):
+    """A wide table of a few rows (one per replicate, many measures) turned on its side to
+    fit a page: one row per measure, one column per replicate; a missing value ("not
+    detected") shows as "—", never None or NaN."""
+    return frame.T.astype(object).where(frame.T.notna(), "—")
 
 
 def _which(run, store, exp, source):
@@ -218,13 +397,17 @@ def show_init_magnitude(run, store, exp, source, data=None, replicate=0):
     full-profile `run` where there is one (else `exp` in `store`, labelled `source`; `data`
     its dataset): the chart, then returns the rows (None, with a warning, where this
     machine or backend cannot rebuild the run's initialization)."""
-    from IPython.display import display
+    from IPython.display import Markdown, display
 
     from lthkit import analysis, plots
     from lthkit.search import TicketSearch
     init = (run.initial_weights(replicate) if run is not None else
             TicketSearch(exp, store, data=data, quiet=True).dense_weights(replicate))
     if init is None:
+        display(Markdown(
+            "*The chart of the ticket's initial weights is left out here: this machine "
+            "cannot rebuild the stored run's initialization bit for bit (another CPU or "
+            "library version draws it differently; `StoredRun.initial_weights` says why).*"))
         return None
     store, exp, source, where = _which(run, store, exp, source)
     rows = analysis.ticket_init(store, exp, init, replicate=replicate)

@@ -1,4 +1,5 @@
-"""Sphinx extension of the book: puts the vega-embed bundle into the built book's ``_static``.
+"""Sphinx extension of the book: puts the vega-embed bundle and the book's stylesheet into the
+built book's ``_static``.
 
 Listed in ``_config.yml`` (``sphinx.extra_extensions``) beside ``sphinx-mathjax-offline``, which
 does the same for MathJax, so that no page needs a CDN.
@@ -6,10 +7,21 @@ does the same for MathJax, so that no page needs a CDN.
 from pathlib import Path
 
 
+# Long words in a table cell (a results/<run> folder, a column name) may break anywhere, so a
+# table shrinks to the page instead of running past its edge.
+STYLESHEET = "lthkit/lthkit.css"
+CSS = """.bd-article table td, .bd-article table th { overflow-wrap: anywhere; }
+"""
+
+
 def _write_bundle(app, exception):
     if exception is not None or app.builder.format != "html":
         return
     from lthkit.book.altair_renderer import BUNDLE, bundle_header, bundle_js
+
+    css = Path(app.outdir) / "_static" / STYLESHEET
+    css.parent.mkdir(parents=True, exist_ok=True)
+    css.write_text(CSS, encoding="utf-8")
 
     path = Path(app.outdir) / BUNDLE
     if path.exists():
@@ -22,4 +34,5 @@ def _write_bundle(app, exception):
 
 def setup(app):
     app.connect("build-finished", _write_bundle)
+    app.add_css_file(STYLESHEET)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,9 +3,9 @@ from lthkit.plots.charts import (BRANCH_NAMES, accuracy_vs_cost, barriers, branc
                                  by_sparsity, early_masks, gate_sparsity, init_magnitude,
                                  interpolation, layer_sparsity, ledger_chart, ledger_profiles,
                                  mask_convergence, paper_views, summarize, training_curves,
-                                 word_survival)
+                                 word_survival, zoom_floor)
 
 __all__ = ["BRANCH_NAMES", "accuracy_vs_cost", "barriers", "branch_curves", "by_sparsity",
            "early_masks", "gate_sparsity", "init_magnitude", "interpolation", "layer_sparsity",
            "ledger_chart", "ledger_profiles", "mask_convergence", "paper_views", "summarize",
-           "training_curves", "word_survival"]
+           "training_curves", "word_survival", "zoom_floor"]

@@ -6,6 +6,7 @@ import altair as alt
 import pandas as pd
 
 from lthkit.analysis import BRANCH_NAMES, series_labels, with_dense_level
+from lthkit.claims import NO_VERDICT, from_short_run
 
 BRANCH_COLORS = {"IMP ticket": "#1f77b4", "random reinit": "#d62728",
                  "random pruning": "#7f7f7f"}
@@ -58,14 +59,36 @@ def _color(labels):
     domain += others
     palette = [BRANCH_COLORS[lab] for lab in domain if lab in BRANCH_COLORS]
     palette += [OTHER_COLORS[i % len(OTHER_COLORS)] for i in range(len(others))]
+    # a row of long labels ("masks from initial weights (thesis) · IMP ticket") would be
+    # wider than the chart: then one or two columns
+    longest = max((len(str(lab)) for lab in domain), default=0)
+    columns = (1 if longest > 30 else 2) if sum(len(str(lab)) for lab in domain) > 60 else None
+    # swatches drawn solid, not at the bands' opacity
+    legend = (alt.Legend(orient="bottom", columns=columns, symbolOpacity=1) if columns
+              else alt.Legend(orient="bottom", symbolOpacity=1))
     return alt.Color("label:N", title=None, scale=alt.Scale(domain=domain, range=palette),
-                     legend=alt.Legend(orient="bottom"))
+                     legend=legend)
+
+
+def zoom_floor(table, y="early_stop_test_accuracy", span=5.0, percent=True):
+    """Where a zoomed accuracy axis starts: `span` points (of the chart's unit) below the
+    dense network's mean, or the lowest point of any band (min over replicates) where that
+    is higher, so nothing is cut off. An axis running from the collapse of random pruning
+    to the top would squash the tenths of a point between a ticket and the dense network."""
+    s = summarize(table, y)
+    scale = 100.0 if (percent and "accuracy" in y) else 1.0
+    t = table[(table["branch"] == "main") & (table["round"] == 0)]
+    dense = float(t[y].mean()) * scale
+    return max(float(s["min"].min()) * scale, dense - span)
 
 
 def by_sparsity(table, y="early_stop_test_accuracy", source="", title=None, width=330,
-                height=240, percent=True, zero=False):
+                height=240, percent=True, zero=False, floor=None):
     """A mean line with a min/max band over replicates, against % of weights remaining (log
-    axis, decreasing to the right as in [FC19]). Hover a point for the round's numbers."""
+    axis, decreasing to the right as in [FC19]). Hover a point for the round's numbers.
+
+    `floor` starts the y axis there (see `zoom_floor`) and cuts off what lies below, which
+    the subtitle says."""
     s = summarize(table, y)
     scale = 100.0 if (percent and "accuracy" in y) else 1.0
     for c in ("mean", "min", "max"):
@@ -74,13 +97,20 @@ def by_sparsity(table, y="early_stop_test_accuracy", source="", title=None, widt
     x = alt.X("percent_remaining:Q", title="% of weights remaining (log)",
               scale=alt.Scale(type="log", reverse=True, nice=False),
               axis=alt.Axis(values=[100, 51.3, 21.1, 8.7, 3.6, 1.8, 0.7]))
+    yscale = alt.Scale(zero=zero)
+    cut = []
+    if floor is not None:
+        top = float(s["max"].max())
+        yscale = alt.Scale(domain=[floor, top + 0.05 * (top - floor)], nice=False)
+        if float(s["min"].min()) < floor:
+            cut = [f"zoomed: the axis starts at {floor:.1f}, lower values are cut off"]
     base = alt.Chart(s).encode(x=x, color=_color(s["label"]))
-    band = base.mark_area(opacity=0.18).encode(y=alt.Y("min:Q", title=ytitle,
-                                                       scale=alt.Scale(zero=zero)), y2="max:Q")
-    line = base.mark_line().encode(y="mean:Q")
+    band = base.mark_area(opacity=0.18, clip=True).encode(
+        y=alt.Y("min:Q", title=ytitle, scale=yscale), y2="max:Q")
+    line = base.mark_line(clip=True).encode(y="mean:Q")
     hover = alt.selection_point(name=f"hover{next(_HOVER_IDS)}", on="pointerover",
                                  fields=["round"], nearest=True, empty=False)
-    points = base.mark_point(filled=True, size=30).encode(
+    points = base.mark_point(filled=True, size=30, clip=True).encode(
         y="mean:Q",
         opacity=alt.condition(hover, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("label:N", title="series"), alt.Tooltip("round:Q"),
@@ -88,7 +118,7 @@ def by_sparsity(table, y="early_stop_test_accuracy", source="", title=None, widt
                  alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("min:Q", format=".2f"),
                  alt.Tooltip("max:Q", format=".2f"), alt.Tooltip("n:Q", title="replicates")],
     ).add_params(hover)
-    subtitle = ["mean and min/max over replicates"] + source_lines(source)
+    subtitle = ["mean and min/max over replicates"] + cut + source_lines(source)
     return (band + line + points).properties(
         width=width, height=height,
         title=alt.Title(title or METRIC_NAMES.get(y, y), subtitle=subtitle))
@@ -172,7 +202,8 @@ def layer_sparsity(layers, source="", width=420, height=220):
 
 
 VERDICT_COLORS = {"within": "#2ca02c", "above": "#1f77b4", "below": "#ff7f0e",
-                  "better": "#17becf", "worse": "#d62728", "not comparable": "#7f7f7f"}
+                  "better": "#17becf", "worse": "#d62728", "not comparable": "#7f7f7f",
+                  "no verdict (quick run)": "#cccccc"}
 
 
 def ledger_points(ledger):
@@ -200,6 +231,7 @@ def ledger_chart(ledger, width=360, height=300):
     if d.empty:
         return None
     d["claim_text"] = d["claim"] + " " + d["source"]
+    d.loc[d["results"].map(from_short_run), "verdict"] = NO_VERDICT
     lo = float(min(d["paper_value"].min(), d["ours_value"].min())) - 2
     hi = float(max(d["paper_value"].max(), d["ours_value"].max())) + 1
     domain = [v for v in VERDICT_COLORS if v in set(d["verdict"])]
@@ -220,7 +252,7 @@ def ledger_chart(ledger, width=360, height=300):
                         subtitle="on the dashed line ours equals the paper's value"))
 
 
-def word_survival(words, source="", sample=2500, width=300, height=230, class_names=None):
+def word_survival(words, source="", sample=2500, width=250, height=230, class_names=None):
     """Two views of a ticket's embedding: the fraction of each word's row kept, against the
     word's frequency rank (log axis) and against how strongly it points to a class (its
     log-odds). Dots are words (a sample), the line is the mean in bins."""
@@ -262,14 +294,27 @@ def gate_sparsity(gates, source="", width=260, height=200):
         mean=("kept", "mean"), min=("kept", "min"), max=("kept", "max")).reset_index()
     for c in ("mean", "min", "max"):
         g[c] = 100 * g[c]
-    color = alt.Color("gate:N", sort=["input", "forget", "cell", "output"],
-                      legend=alt.Legend(orient="bottom"))
+    # four gates whose lines can coincide (forget and output often do): each its own
+    # colour, dash and point shape, drawn fully opaque in the legend
+    order = ["input", "forget", "cell", "output"]
+    legend = alt.Legend(orient="bottom", symbolOpacity=1, symbolStrokeWidth=2.5, symbolSize=90)
+    color = alt.Color("gate:N", sort=order, legend=legend,
+                      scale=alt.Scale(domain=order,
+                                      range=["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e"]))
+    dashes = [[1, 0], [6, 3], [2, 2], [8, 2, 2, 2]]
+    dash = alt.StrokeDash("gate:N", sort=order, legend=legend,
+                          scale=alt.Scale(domain=order, range=dashes))
+    shape = alt.Shape("gate:N", sort=order, legend=legend,
+                      scale=alt.Scale(domain=order,
+                                      range=["circle", "square", "triangle-up", "diamond"]))
     x = alt.X("round:Q", title="pruning round", axis=alt.Axis(tickMinStep=1, format="d"))
     base = alt.Chart(g).encode(x=x, color=color)
-    band = base.mark_area(opacity=0.15).encode(
+    band = base.mark_area(opacity=0.12).encode(
         y=alt.Y("min:Q", title="% of the gate's weights kept", scale=alt.Scale(type="log")),
         y2="max:Q")
-    line = base.mark_line(point=True).encode(
+    line = base.mark_line(point=alt.OverlayMarkDef(filled=True, size=45),
+                          strokeWidth=2).encode(
+        strokeDash=dash, shape=shape,
         y="mean:Q", tooltip=["kernel:N", "gate:N", "round:Q",
                              alt.Tooltip("mean:Q", format=".2f"),
                              alt.Tooltip("min:Q", format=".2f"),

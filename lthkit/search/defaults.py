@@ -90,6 +90,10 @@ PAPER_EXPERIMENTS = {"lenet_300_100": lenet_300_100, "conv6": conv6, "text_cnn":
                      "text_lstm": text_lstm, "end2end": end2end}
 
 
+# [TXT] gives no text length for either text model: the "paper" max_len of a card is ours.
+TEXT_LENGTH_NOTE = ("texts are cut or padded to max_len tokens (IMDb 400, AG News 100): "
+                    "[TXT] does not say, so the card's 'paper' max_len is this book's choice")
+
 # Where lthkit's paper setting itself departs from (or fills a gap in) the paper: shown on
 # every stored run's diff card, under the settings that differ.
 PAPER_NOTES = {
@@ -101,10 +105,10 @@ PAPER_NOTES = {
         "[FC19]: inputs standardized; offline, CIFAR-10 is a lossy JPEG copy (quality 75)"],
     "text_cnn": [
         "[TXT]: Xavier-normal initialization is Keras' truncated glorot_normal here",
-        "texts are cut or padded to max_len tokens (IMDb 400, AG News 100); [TXT] does not "
-        "say"],
+        TEXT_LENGTH_NOTE],
     "text_lstm": [
-        "Keras keeps one LSTM bias vector, PyTorch two (4,096 fewer parameters)"],
+        "Keras keeps one LSTM bias vector, PyTorch two (4,096 fewer parameters)",
+        TEXT_LENGTH_NOTE],
     "end2end": [
         "[UNV20]: the special loss of [PVD18] is left out, as in the thesis",
         "masks come from the trained weights (the thesis computed them from the initial "

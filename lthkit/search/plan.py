@@ -19,7 +19,8 @@ full-profile sweep points from the constants below, so a chapter and the plan ca
 """
 from dataclasses import dataclass, field
 
-# The rewinding chapter's full-profile settings (book/06_rewinding.py reads these).
+# The rewinding and early-ticket chapters' full-profile settings (book/06_rewinding.py and
+# book/07_early_tickets.py read these).
 LENET_REWINDS = ("0it", "100it", "500it", "2000it")
 LENET_SWEEP_ROUNDS = 12
 LENET_INSTABILITY_ROUNDS = (0, 10)
@@ -76,16 +77,16 @@ def entries():
     chapters build on first)."""
     from lthkit.durations import parse
     out = [
-        Entry("text_cnn/imdb", "text_cnn/imdb", chapters="03, 04, 05, 06"),
+        Entry("text_cnn/imdb", "text_cnn/imdb", chapters="03, 04, 05, 06, 07"),
         Entry("text_cnn/ag_news", "text_cnn/ag_news", chapters="03, 04"),
         Entry("end2end", "end2end", chapters="03"),
         Entry("text_lstm/imdb", "text_lstm/imdb", chapters="04"),
         Entry("text_lstm/ag_news", "text_lstm/ag_news", chapters="04"),
-        Entry("lenet_300_100", "lenet_300_100", chapters="02, 05, 06"),
+        Entry("lenet_300_100", "lenet_300_100", chapters="02, 05, 06, 07"),
         Entry("lenet_300_100/oneshot", "lenet_300_100/oneshot", chapters="05"),
         Entry("text_cnn/imdb/oneshot", "text_cnn/imdb/oneshot", chapters="05"),
         Entry("text_cnn/imdb/oneshot/late", "text_cnn/imdb/oneshot/late", chapters="05"),
-        Entry("lenet_300_100 early birds", "lenet_300_100", chapters="06",
+        Entry("lenet_300_100 early birds", "lenet_300_100", chapters="07",
               early_bird_level=EARLY_BIRD_LEVEL),
     ]
     lenet_stability = dict(instability_rounds=LENET_INSTABILITY_ROUNDS,
@@ -100,8 +101,8 @@ def entries():
     for n in EARLY_EPOCHS:
         out.append(Entry(f"lenet_300_100 masks after {n} epochs", "lenet_300_100",
                          {"rounds": EARLY_ROUNDS, "controls": (), "mask_after": f"{n}ep"},
-                         chapters="06"))
-    out.append(Entry("text_cnn/imdb early birds", "text_cnn/imdb", chapters="06",
+                         chapters="07"))
+    out.append(Entry("text_cnn/imdb early birds", "text_cnn/imdb", chapters="07",
                      early_bird_level=TEXT_EARLY_BIRD_LEVEL))
     text_stability = dict(instability_rounds=TEXT_INSTABILITY_ROUNDS,
                           instability_replicates=(0,))
@@ -112,7 +113,7 @@ def entries():
                              **text_stability))
     out.append(Entry("text_cnn/imdb instability", "text_cnn/imdb", chapters="06",
                      **text_stability))
-    out.append(Entry("text_lstm/ag_news/late", "text_lstm/ag_news/late", chapters="99"))
+    out.append(Entry("text_lstm/ag_news/late", "text_lstm/ag_news/late", chapters="06, 99"))
     return out + list(REGISTERED.values())
 
 

@@ -157,7 +157,8 @@ class StoredRun:
     def source(self):
         """The label charts and tables carry: profile, replicates, rounds and folder (and
         "in progress" while rounds are still to come)."""
-        return (f"full profile, {self.replicates} replicates, rounds 0-{self.rounds}"
+        reps = f"{self.replicates} replicate{'s' * (self.replicates != 1)}"
+        return (f"full profile, {reps}, rounds 0-{self.rounds}"
                 f"{'' if self.complete else ' (in progress)'}, results/{self.folder.name}")
 
     def summary(self):
@@ -166,7 +167,8 @@ class StoredRun:
         state = ("complete" if self.complete else
                  "**in progress**: the tables and charts show the rounds stored so far")
         return (f"Stored run `results/{self.folder.name}` (hash {self.hash}): "
-                f"{self.replicates} replicates, rounds 0 to {self.rounds}; rounds stored, "
+                f"{self.replicates} replicate{'s' * (self.replicates != 1)}, rounds 0 to "
+                f"{self.rounds}; rounds stored, "
                 f"all replicates: {parts}; {state}.")
 
     @property

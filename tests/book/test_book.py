@@ -32,10 +32,38 @@ PAGE_STATE = """(() => {
   };
 })()"""
 
+# What a reader would see wrong on a page, folded sections opened: a table or chart wider
+# than the article (cut off, or scrolled sideways), a chart label cut short with "…", a
+# table cell that says NaN, a table without rows.
+LAYOUT = """(() => {
+  document.querySelectorAll('details').forEach(d => { d.open = true; });
+  const article = document.querySelector('article.bd-article') || document.querySelector('main');
+  const right = article.getBoundingClientRect().right + 2;
+  const name = el => (el.closest('.cell') || el.parentElement).textContent.trim().slice(0, 80);
+  const wide = [], cut = [], nan = [], empty = [];
+  for (const el of article.querySelectorAll('table, .lthkit-chart svg, .lthkit-chart canvas')) {
+    const box = el.getBoundingClientRect();
+    if (box.width > 0 && box.right > right) {
+      wide.push([el.tagName, Math.round(box.right - right), name(el)]);
+    }
+  }
+  for (const t of article.querySelectorAll('.lthkit-chart svg text')) {
+    if (t.textContent.includes('\u2026')) cut.push(t.textContent);
+  }
+  for (const td of article.querySelectorAll('td, th')) {
+    if (/^(nan|NaN|<NA>|None)$/.test(td.textContent.trim())) nan.push(name(td));
+  }
+  for (const t of article.querySelectorAll('table')) {
+    if (!t.querySelector('tbody tr')) empty.push(name(t));
+  }
+  if (article.textContent.includes('Empty DataFrame')) empty.push('Empty DataFrame');
+  return {wide, cut, nan, empty, right};
+})()"""
+
 # What each CI page must contain at least: (charts, math elements).
 EXPECTED = {"intro": (1, 1), "01_quickstart": (1, 0), "02_reproduction": (6, 1),
             "03_text_cnn": (5, 0), "04_text_lstm": (3, 0), "05_oneshot": (3, 0),
-            "06_rewinding": (8, 0), "99_ledger": (1, 0)}
+            "06_rewinding": (4, 0), "07_early_tickets": (2, 0), "99_ledger": (1, 0)}
 
 
 def page_path(root, name):
@@ -130,3 +158,23 @@ def test_page_renders_offline(browser, book_server, name):
               if (isinstance(status, str) or (status or 0) >= 400)
               and url != f"{book_server}favicon.ico"]
     assert not failed, f"local requests failed: {failed}"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", CI_CHAPTERS)
+def test_page_layout_is_readable(browser, book_server, name):
+    """Every table and chart fits the article, folded or not; no chart label is cut short,
+    no table cell says NaN, no table is empty."""
+    browser.open(f"{book_server}book/_executed/{name}.html")
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        state = browser.evaluate(PAGE_STATE)
+        if state["drawn"] == state["charts"]:
+            break
+        time.sleep(0.25)
+    time.sleep(0.5)
+    layout = browser.evaluate(LAYOUT)
+    assert not layout["wide"], f"wider than the page (tag, px over, where): {layout['wide']}"
+    assert not layout["cut"], f"chart labels cut short: {layout['cut']}"
+    assert not layout["nan"], f"table cells that say NaN: {layout['nan']}"
+    assert not layout["empty"], f"empty tables: {layout['empty']}"

@@ -120,9 +120,9 @@ def test_every_book_chapter_has_profile_parameter_and_calls_setup():
             body = ast.parse("\n".join(lines)).body
             last = body[-1] if body else None
             assert not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and
-                        getattr(last.value.func, "attr", "") == "show_stored"), (
-                f"{name}: a cell ends with a bare book.show_stored(...), which shows the "
-                "stored run's card twice; assign its result")
+                        getattr(last.value.func, "attr", "") == "stored_result"), (
+                f"{name}: a cell ends with a bare book.stored_result(...), which shows the "
+                "stored run's summary a second time; assign its result")
         budget = nb.metadata.get("lthkit", {}).get("budget", {})
         assert {"smoke", "quick"} <= set(budget), f"{name}: no time budget for smoke and quick"
 
@@ -136,3 +136,72 @@ def test_the_quick_budgets_leave_room_for_the_venv_in_20_minutes():
                             fmt="py:percent")
         total += nb.metadata["lthkit"]["budget"]["quick"]
     assert total <= 18.5 * 60, f"the quick budgets add up to {total} s"
+
+
+# A chapter is a lesson: a "Run this chapter" box near the top, the stored result before the
+# quick run, "Things to try" as commands, under 350 lines of source. The chapters not yet
+# rewritten so (issue 43 lands chapter by chapter) are expected to fail, strictly: one that
+# passes must leave this list.
+NOT_YET_LESSONS = set()
+
+
+@pytest.mark.parametrize("name", [n for n in build.toc_chapters(build.LTHKIT.parent)
+                                  if n != "intro"])
+def test_every_chapter_is_a_lesson(name, request):
+    if name in NOT_YET_LESSONS:
+        request.applymarker(pytest.mark.xfail(strict=True, reason="not yet a lesson"))
+    text = (build.LTHKIT.parent / "book" / f"{name}.py").read_text()
+    lines = text.splitlines()
+    assert len(lines) < 350, f"{name}: {len(lines)} lines of source"
+    box = text.find(":::{admonition} Run this chapter")
+    assert 0 < box < text.find("tags=[\"parameters\"]"), f"{name}: no Run box before the knobs"
+    box_text = text[box:text.find("# :::", box + 10)]
+    assert "make book CHAPTER=" in box_text or "make chapter CHAPTER=" in box_text, name
+    tries = text[text.find("## Things to try"):]
+    assert "## Things to try" in text and ("make chapter CHAPTER=" in tries
+                                          or "python -m lthkit" in tries), name
+    stored, quick = text.find("book.stored_result("), text.find("search.run_search(")
+    assert stored < 0 or quick < 0 or stored < quick, f"{name}: the quick run comes first"
+
+
+def test_takeaway_markdown_states_each_branch_from_the_table():
+    from lthkit.book import takeaway_markdown
+    rows = [{"branch": b, "replicate": i, "round": r, "percent_remaining": p,
+             "early_stop_test_accuracy": a}
+            for b, r, p, accs in [("main", 0, 100.0, (0.90, 0.92)),
+                                  ("main", 1, 80.0, (0.93, 0.93)),
+                                  ("main", 2, 64.0, (0.88, 0.88)),
+                                  ("reinit", 1, 80.0, (0.90, 0.90)),
+                                  ("reinit", 2, 64.0, (0.89, 0.89))]
+            for i, a in enumerate(accs)]
+    text = takeaway_markdown(pd.DataFrame(rows))
+    assert "reaches 91.00 ± 1.41 %" in text and "mean ± std of 2 replicates" in text
+    assert "the IMP ticket down to 80.0 % of the weights" in text
+    assert "the random reinit at no pruned level (its best: -1.00 points, at 80.0 %)" in text
+    assert "64.0 % of the weights: IMP ticket 88.00 %, random reinit 89.00 %" in text
+    assert "is -1.00 to +3.00 points" in text
+
+
+def test_show_words_says_none_instead_of_an_empty_table(monkeypatch):
+    import lthkit.book.chapter as chapter
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    words = pd.DataFrame({"word": ["a", "b", "c"], "count": [50, 30, 25], "rank": [1, 2, 3],
+                          "kept": [0.5, 0.0, 0.25], "log_odds": [0.1, 2.0, 1.0],
+                          "strength": [0.1, 2.0, 1.0], "class": ["pos", "neg", "pos"]})
+    chapter.show_words(words)
+    texts = [o.data for o in shown if isinstance(getattr(o, "data", None), str)]
+    assert "**The most frequent words kept whole:** none." in texts
+    assert not any(t.startswith("**The most frequent words pruned away entirely:** none")
+                   for t in texts)
+
+
+def test_span_and_by_row_read_replicates_for_a_page():
+    from lthkit.book import by_row, span
+    assert span([6, 6, 6]) == "6" and span([5, 8, 6]) == "5 to 8"
+    wide = pd.DataFrame({"detected epoch": [6, None], "saved (%)": [89.0, float("nan")]},
+                        index=pd.Index([0, 1], name="replicate"))
+    t = by_row(wide)
+    assert list(t.index) == ["detected epoch", "saved (%)"] and list(t.columns) == [0, 1]
+    assert t.loc["detected epoch", 1] == "—" and t.loc["saved (%)", 1] == "—"
+    assert t.loc["saved (%)", 0] == 89.0

@@ -79,7 +79,22 @@ def test_prunability_reads_every_branch_and_skips_missing_runs():
     assert a["reinit at or above dense down to (% remaining)"] == 80
     assert a["random at or above dense down to (% remaining)"] == 80
     assert a["best ticket minus dense (pp)"] == pytest.approx(2.0)
-    assert math.isnan(rows.loc["only main", "random at or above dense down to (% remaining)"])
+    # a branch a run does not have is "—", never NaN on a page
+    assert rows.loc["only main", "random at or above dense down to (% remaining)"] == "—"
+    assert not rows.isna().any().any()
+
+
+def test_takeaway_states_the_numbers_of_a_run():
+    t = analysis.takeaway(BOTH)
+    assert t["dense"][0] == pytest.approx(0.91) and t["dense"][2] == 2
+    main, reinit = t["branches"]["main"], t["branches"]["reinit"]
+    assert main["down_to"] == 64 and main["best"] == pytest.approx(0.02)
+    assert main["best_at"] == 80 and main["sparsest"] == 41
+    assert main["at_sparsest"] == pytest.approx(0.87)
+    assert reinit["down_to"] == 80 and reinit["sparsest"] == 51.2
+    # ticket minus reinit at 80, 64, 51.2: 0.93-0.91, 0.91-0.89, 0.905-0.85
+    assert t["vs_reinit"] == (pytest.approx(0.02), pytest.approx(0.055))
+    assert analysis.takeaway(MAIN)["vs_reinit"] is None
 
 
 def test_ledger_verdicts():
@@ -274,6 +289,11 @@ def test_fitting_table_names_its_columns_and_refuses_unknown_ones():
     assert list(t.columns.get_level_values(0).unique()) == ["training loss at early stop",
                                                             "lowest validation loss"]
     assert t.loc[80.0, ("training loss at early stop", "IMP ticket")] == 0.1
+    dense = pd.DataFrame({**{k: [v[0]] for k, v in fit.items()}, "round": [0],
+                          "percent_remaining": [100.0]})
+    with_dense = analysis.fitting_table(pd.concat([fit, dense]))
+    assert with_dense.loc[100.0, ("lowest validation loss", "random pruning")] == "—"
+    assert with_dense.loc[100.0, ("lowest validation loss", "IMP ticket")] == 0.6
     with pytest.raises(Exception, match="values=\\['loss'\\]"):
         analysis.fitting_table(fit, ("loss",))
 
@@ -370,3 +390,44 @@ def test_with_chance_puts_each_measure_beside_its_chance_value():
     out = analysis.with_chance(d)
     assert list(out.columns) == ["% remaining", "overlap (chance)", "hamming (chance)"]
     assert out.loc[1, "overlap (chance)"] == "0.900 (0.800)"
+
+
+def test_a_quick_runs_ledger_row_gets_no_verdict():
+    assert claims.shown_verdict("better", "full profile, 3 replicates") == "better than the paper"
+    assert claims.shown_verdict("within", "quick profile") == claims.NO_VERDICT
+    assert claims.shown_verdict("below", "smoke profile (lenet-x)") == claims.NO_VERDICT
+    # what a quick run can still say: that there is nothing, or nothing comparable
+    assert claims.shown_verdict("not run", "quick profile") == "— not run"
+    assert claims.shown_verdict("not comparable", "quick profile") == "≠ not comparable"
+
+
+def test_ticket_grid_rows_are_weights_remaining_and_cells_ticket_over_reinit():
+    grid = analysis.ticket_grid(BOTH, (20, 36, 90))
+    assert grid.index.name == "% of weights remaining"
+    assert list(grid.index) == ["80 %", "64 %", "10 %"]
+    assert grid.loc["80 %", "ours"] == "93.00 / 91.00"
+    assert grid.loc["64 %", "ours"] == "91.00 / 89.00"
+    assert grid.loc["10 %", "ours"] == "not reached / not reached"
+
+
+def test_common_replicates_keeps_what_every_variant_has():
+    two = MAIN.assign(variant="iterative")
+    one = MAIN[MAIN["replicate"] == 0].assign(variant="one-shot")
+    both = analysis.common_replicates(pd.concat([two, one], ignore_index=True))
+    assert set(both["replicate"]) == {0} and set(both["variant"]) == {"iterative", "one-shot"}
+    assert analysis.common_replicates(MAIN) is MAIN
+
+
+def test_barrier_summary_is_in_points_per_rewind_point_and_level():
+    rows = pd.DataFrame({"label": ["k = 0it"] * 4 + ["k = 1ep"] * 2, "at": [0] * 4 + [5] * 2,
+                         "round": [0, 0, 6, 6, 0, 0], "replicate": [0, 1, 0, 1, 0, 1],
+                         "barrier": [0.012, 0.014, 0.0, 0.002, 0.001, 0.003],
+                         "end_error": [0.16, 0.18, 0.17, 0.17, 0.15, 0.15],
+                         "percent_remaining": [100, 100, 26.2, 26.2, 100, 100]})
+    s = analysis.barrier_summary(rows)
+    assert list(s.index) == [("k = 0it", 0), ("k = 0it", 6), ("k = 1ep", 0)]
+    assert s.loc[("k = 0it", 0), "barrier (points)"] == pytest.approx(1.3)
+    assert s.loc[("k = 0it", 0), "min"] == pytest.approx(1.2)
+    assert s.loc[("k = 0it", 6), "end error (%)"] == pytest.approx(17.0)
+    assert s.loc[("k = 1ep", 0), "replicates"] == 2
+    assert analysis.barrier_summary(pd.DataFrame()).empty

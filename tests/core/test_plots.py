@@ -99,3 +99,22 @@ def test_the_ledger_chart_caption_says_which_points_are_full_runs():
         "quick for 1 of the 2 points, full (results/) for the other 1")
     assert plots.ledger_profiles(rows.iloc[:1], "quick") == "full"
     assert plots.ledger_profiles(rows.iloc[1:3], "smoke") == "smoke"
+
+
+def test_a_zoomed_chart_starts_its_axis_near_dense_and_says_what_it_cuts_off():
+    rows = [(0, "main", 100.0, [0.98, 0.98]), (1, "main", 50.0, [0.985, 0.975]),
+            (2, "main", 10.0, [0.97, 0.96]), (1, "random", 50.0, [0.90, 0.90]),
+            (2, "random", 10.0, [0.30, 0.35])]
+    table = pd.DataFrame([{"branch": b, "replicate": i, "round": r, "percent_remaining": p,
+                           "early_stop_test_accuracy": a}
+                          for r, b, p, accs in rows for i, a in enumerate(accs)])
+    floor = plots.zoom_floor(table, span=5.0)
+    assert floor == pytest.approx(93.0)  # 98 % dense minus 5 points; random pruning falls below
+    spec = plots.by_sparsity(table, floor=floor).to_dict()
+    assert spec["layer"][0]["encoding"]["y"]["scale"]["domain"][0] == pytest.approx(93.0)
+    assert any("cut off" in line for line in spec["title"]["subtitle"])
+    # nothing below the span: the axis starts at the lowest band, and nothing is cut off
+    near = table[table["branch"] == "main"]
+    assert plots.zoom_floor(near, span=5.0) == pytest.approx(96.0)
+    spec = plots.by_sparsity(near, floor=plots.zoom_floor(near)).to_dict()
+    assert not any("cut off" in line for line in spec["title"]["subtitle"])
