@@ -48,7 +48,7 @@ side_rounds = None  # rounds of the Conv-6 and text sweeps outside the full prof
 side_replicates = None  # replicates of the Conv-6 and text sweeps (None: quick 1, full the runs')
 show_stored_full = True  # show the full-profile runs stored under results/
 
-# %%
+# %% tags=["hide-input"]
 from lthkit import book
 
 book.setup(profile, backend)

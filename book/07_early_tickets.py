@@ -45,7 +45,7 @@ text_early_bird = None  # train the text CNN's early birds (None: smoke and full
 text_eb_level = None  # their one-shot level (None: smoke 1, full 6, 26.2 % of the weights)
 show_stored_full = True  # show the full-profile runs stored under results/
 
-# %%
+# %% tags=["hide-input"]
 from lthkit import book
 
 book.setup(profile, backend)

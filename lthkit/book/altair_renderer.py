@@ -67,7 +67,8 @@ def bundle_js():
 
 # Vega cuts legend labels and titles at 160 px ("initial magnitude (thesis) · winnin…"):
 # the book's legends are sentences, so they get the room they need.
-LEGEND = {"labelLimit": 600, "titleLimit": 600}
+# labels at full length, swatches solid (not at the opacity of a chart's bands)
+LEGEND = {"labelLimit": 600, "titleLimit": 600, "symbolOpacity": 1}
 
 
 def legible(spec):

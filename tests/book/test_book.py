@@ -51,6 +51,8 @@ LAYOUT = """(() => {
     if (t.textContent.includes('\u2026')) cut.push(t.textContent);
   }
   for (const td of article.querySelectorAll('td, th')) {
+    // a literal in code (a parameter set to None) is a value, not a missing number
+    if (td.querySelector('code')) continue;
     if (/^(nan|NaN|<NA>|None)$/.test(td.textContent.trim())) nan.push(name(td));
   }
   for (const t of article.querySelectorAll('table')) {

@@ -49,6 +49,7 @@ def test_chart_caption_names_the_profile_and_html_loads_the_local_bundle():
 def test_legends_get_room_for_their_labels_unless_a_chart_says_otherwise():
     from lthkit.book.altair_renderer import legible
     assert legible({"mark": "point"})["config"]["legend"]["labelLimit"] >= 400
+    assert legible({"mark": "point"})["config"]["legend"]["symbolOpacity"] == 1  # solid swatches
     own = legible({"config": {"legend": {"labelLimit": 90, "orient": "bottom"}}})
     assert own["config"]["legend"]["labelLimit"] == 90
     assert own["config"]["legend"]["orient"] == "bottom"
