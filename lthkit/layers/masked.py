@@ -15,12 +15,26 @@ are never masked. If you assign weights yourself, call `lthkit.pruning.enforce_m
 
 Every masked layer implements `prunable_weights()`, returning `(weight_variable,
 mask_variable)` pairs, and has a `prune_kind` ("dense", "output", "conv", "embedding",
-"lstm", "gru", "attention") that pruning rates refer to.
+"lstm", "gru", "attention", or a kind of a reader's own from `register_prune_kind`) that
+pruning rates refer to.
 """
 import keras
 from keras import ops
 
-PRUNE_KINDS = ("dense", "output", "conv", "embedding", "lstm", "gru", "attention")
+# The layer kinds pruning rates refer to: open, a list `register_prune_kind` adds to (a
+# reader's own masked layer, with a kind of its own).
+PRUNE_KINDS = ["dense", "output", "conv", "embedding", "lstm", "gru", "attention"]
+
+
+def register_prune_kind(kind):
+    """Add `kind` (a name, e.g. "my_layer") to the kinds a masked layer may have and pruning
+    rates may name: for a reader's own layer built on `PrunableMixin`. Returns `kind`."""
+    if not isinstance(kind, str) or not kind.isidentifier():
+        from lthkit._errors import bad_param
+        raise bad_param("kind", kind, "a name (letters, digits and '_')")
+    if kind not in PRUNE_KINDS:
+        PRUNE_KINDS.append(kind)
+    return kind
 
 
 @ops.custom_gradient

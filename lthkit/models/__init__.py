@@ -1,23 +1,21 @@
-"""Model builders. Every prunable layer is masked and named, so mask keys are stable."""
+"""Model builders. Every prunable layer is masked and named, so mask keys are stable.
+
+Which models there are is `lthkit.models.registry` (one `ModelEntry` per model); this
+module builds them by name and checks their arguments."""
 import inspect
 import numbers
 
 from lthkit._errors import bad_param
+from lthkit.models import registry
 from lthkit.models.conv import conv6, conv_net
 from lthkit.models.lenet import lenet_300_100
+from lthkit.models.registry import BUILT_IN
 from lthkit.models.text import end2end, text_cnn, text_lstm
-
-MODELS = {"lenet_300_100": lenet_300_100, "conv6": conv6, "text_cnn": text_cnn,
-          "text_lstm": text_lstm, "end2end": end2end}
-BUILT_IN = tuple(MODELS)  # lthkit's own; `lthkit.search.register_model` adds to MODELS
-TEXT_MODELS = {"text_cnn", "text_lstm", "end2end"}  # ...and to this, for text models
 
 
 def get_builder(name):
     """The builder function of a registered model, e.g. get_builder("conv6")."""
-    if name not in MODELS:
-        raise bad_param("model", name, "one of " + ", ".join(MODELS))
-    return MODELS[name]
+    return registry.entry(name).builder
 
 
 def build_model(name, **kwargs):
@@ -80,23 +78,29 @@ def check_kwargs(name, kwargs):
                             f"an argument of the {name} builder: {', '.join(allowed)}")
         if key in CHECKS:
             CHECKS[key](key, value)
-    check_length_fits_kernels(name, kwargs)
+    check_model_rule(name, kwargs)
 
 
-def check_length_fits_kernels(name, kwargs, max_len=None):
-    """The text CNN's rule, the one place it lives: its texts (``max_len`` tokens: the
-    data's where given, else ``kwargs``'s) fill at least one window of its largest kernel
-    (``kwargs``'s kernel sizes, else the builder's default). Other models: no rule."""
-    if name != "text_cnn":
-        return
-    kernel_sizes = kwargs.get("kernel_sizes", inspect.signature(get_builder(name)).parameters[
+def check_model_rule(name, kwargs, max_len=None):
+    """The registered model's own rule on its arguments (`ModelEntry.check`), with the
+    data's ``max_len`` where given (else ``kwargs``'s). Models without one: no rule."""
+    rule = registry.entry(name).check
+    if rule is not None:
+        rule(kwargs, kwargs.get("max_len") if max_len is None else max_len)
+
+
+def length_fits_kernels(kwargs, max_len):
+    """The text CNN's rule, the one place it lives: its texts (``max_len`` tokens) fill at
+    least one window of its largest kernel (``kwargs``'s kernel sizes, else the builder's
+    default)."""
+    kernel_sizes = kwargs.get("kernel_sizes", inspect.signature(text_cnn).parameters[
         "kernel_sizes"].default)
-    max_len = kwargs.get("max_len") if max_len is None else max_len
     if max_len is not None and max_len < max(kernel_sizes):
         raise bad_param("max_len", max_len,
                         f"at least the largest kernel size ({max(kernel_sizes)}) of the text "
                         "CNN, so that every text fills one window")
 
 
-__all__ = ["BUILT_IN", "MODELS", "TEXT_MODELS", "build_model", "check_kwargs", "get_builder", "conv6",
-           "conv_net", "end2end", "lenet_300_100", "text_cnn", "text_lstm"]
+__all__ = ["BUILT_IN", "build_model", "check_kwargs", "check_model_rule", "get_builder",
+           "conv6", "conv_net", "end2end", "length_fits_kernels", "lenet_300_100", "registry",
+           "text_cnn", "text_lstm"]

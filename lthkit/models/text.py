@@ -22,8 +22,8 @@ def text_cnn(vocab_size=50_002, max_len=400, num_classes=2, embed_dim=100, filte
     are the same however much padding its batch adds, and batches can be cut to their
     longest text.
     """
-    from lthkit.models import check_length_fits_kernels
-    check_length_fits_kernels("text_cnn", {"max_len": max_len, "kernel_sizes": kernel_sizes})
+    from lthkit.models import length_fits_kernels
+    length_fits_kernels({"kernel_sizes": kernel_sizes}, max_len)
     tokens = keras.Input((None,), dtype="int32", name="tokens")
     x = MaskedEmbedding(vocab_size, embed_dim, embeddings_initializer=initializer,
                         name="embedding")(tokens)

@@ -1,11 +1,11 @@
 """The ticket search: hyperparameters, presets per profile, controls, training rounds, the
 search loop and the experiments that share a dense network (variants)."""
 from lthkit.search.controls import CONTROLS, Level, register_control
-from lthkit.search.defaults import PAPER_EXPERIMENTS, PAPER_NOTES, default_experiment
+from lthkit.search.defaults import default_experiment
 from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneHParams,
                                    SearchHParams, TrainHParams)
-from lthkit.search.own import experiment_for, register_model
-from lthkit.search.presets import KNOBS, PRESETS, experiment
+from lthkit.search.own import experiment_for, model_entry, register_model
+from lthkit.search.presets import KNOBS, experiment
 from lthkit.search.runs import (TARGETS, StoredRun, StoredVariants, diff_card, rewind_sweep,
                                stored, stored_named, stored_variants, target, variants)
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
@@ -13,11 +13,11 @@ from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, mo
 from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
 from lthkit.search import earlybird, stability  # noqa: E402,F401  (search.stability...)
 
-__all__ = ["CONTROLS", "PAPER_EXPERIMENTS", "KNOBS", "PAPER_NOTES", "PRESETS", "TARGETS",
+__all__ = ["CONTROLS", "KNOBS", "TARGETS",
            "BatchStream", "BucketStream", "DataHParams", "Experiment", "Level", "ModelHParams",
            "PruneHParams", "SearchHParams", "StoredRun", "StoredVariants", "TicketSearch",
            "TrainHParams",
            "Trainer", "dataset_for", "default_experiment", "diff_card", "experiment",
-           "experiment_for", "register_model", "stored_named",
+           "experiment_for", "model_entry", "register_model", "stored_named",
            "initial_weights", "model_for", "register_control", "rewind_sweep", "run_search",
            "stored", "stored_variants", "target", "train_ticket", "variants"]

@@ -25,11 +25,11 @@ _knob = name_value("training=5ep")
 
 def parser():
     from lthkit.profiles import PROFILES
-    from lthkit.search.defaults import PAPER_EXPERIMENTS
+    from lthkit.models import registry
     from lthkit.search.runs import TARGETS
     p = OneLineParser(prog="python -m lthkit.search", description=__doc__,
                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("model", choices=sorted(PAPER_EXPERIMENTS) + sorted(t for t in TARGETS
+    p.add_argument("model", choices=sorted(registry.names()) + sorted(t for t in TARGETS
                                                                         if "/" in t),
                    metavar="MODEL_OR_TARGET",
                    help="a model (%(choices)s), or a target of the claims ledger such as "

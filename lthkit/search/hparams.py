@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from lthkit import durations
 from lthkit._errors import bad_param, check_choice
-from lthkit.models import TEXT_MODELS, check_kwargs, check_length_fits_kernels
+from lthkit.models import check_kwargs, check_model_rule, registry
 from lthkit.pruning.prune import CRITERIA, STRATEGIES, check_rates
 
 MODES = ("iterative", "oneshot")
@@ -37,8 +37,8 @@ def _check_int(name, value, minimum, allow_none=False):
 
 @dataclass(frozen=True)
 class ModelHParams:
-    """A model: a builder from `lthkit.models.MODELS` and its keyword arguments, or a
-    reader's own Keras model as its config (`keras`, made by `lthkit.search.experiment_for`
+    """A model: a registered builder (`lthkit.models.registry`) and its keyword arguments,
+    or a reader's own Keras model as its config (`keras`, made by `lthkit.search.experiment_for`
     with canonical layer names), rebuilt from it with fresh weights for every replicate.
 
     prunable: {layer name: False} leaves layers of a reader's model unpruned (see
@@ -50,7 +50,7 @@ class ModelHParams:
     prunable: dict = field(default_factory=dict)
 
     def __post_init__(self):
-        from lthkit.models import BUILT_IN
+        from lthkit.models.registry import BUILT_IN
         if not isinstance(self.kwargs, dict):
             raise bad_param("model.kwargs", self.kwargs, "a dict of builder arguments")
         if not isinstance(self.prunable, dict) or not all(
@@ -263,21 +263,21 @@ class Experiment:
     def __post_init__(self):
         if not isinstance(self.name, str) or not _NAME.match(self.name):
             raise bad_param("name", self.name, "letters, digits, '_' and '.' (a folder name)")
-        text_model = self.model.name in TEXT_MODELS
-        if not self.model.own and not self.data.own and \
-                text_model != (self.data.name in TEXT_DATASETS):
+        entry = None if self.model.own else registry.entry(self.model.name)
+        if entry is not None and not self.data.own and \
+                entry.text != (self.data.name in TEXT_DATASETS):
             raise bad_param("data.name", self.data.name,
-                            f"a {'text' if text_model else 'image'} dataset for the "
+                            f"a {'text' if entry.text else 'image'} dataset for the "
                             f"{self.model.name} model")
         # a reader's model may bucket: the search checks that padding leaves it unchanged
-        if self.train.batching == "bucket" and not self.model.own and \
-                self.model.name not in ("text_cnn", "text_lstm"):
+        if self.train.batching == "bucket" and entry is not None and not entry.ignores_padding:
+            padded = ", ".join(n for n in registry.names()
+                               if registry.entry(n).ignores_padding)
             raise bad_param("batching", "bucket", "'shuffle' for the " + self.model.name +
-                            " model ('bucket' needs a model that ignores padding: text_cnn, "
-                            "text_lstm)")
-        if self.data.name in TEXT_DATASETS and not self.data.own:
+                            f" model ('bucket' needs a model that ignores padding: {padded})")
+        if self.data.name in TEXT_DATASETS and not self.data.own and entry is not None:
             from lthkit.data.text import LOADER_DEFAULTS
-            check_length_fits_kernels(self.model.name, self.model.kwargs, self.data.kwargs.get(
+            check_model_rule(self.model.name, self.model.kwargs, self.data.kwargs.get(
                 "max_len", LOADER_DEFAULTS[self.data.name]["max_len"]))
         training = durations.parse(self.train.training)
         for name in ("rewind", "mask_after"):

@@ -197,11 +197,39 @@ def _check_padding(model, x):
 
 
 # -- a reader's builder as a model of lthkit's own kind --------------------------------------
+TEXT_DATASETS = ("imdb", "ag_news", "20newsgroups")
+
+
+def model_entry(name, builder, paper, presets=None, dataset_presets=None, datasets=(),
+                notes=(), ignores_padding=False, check=None):
+    """The `lthkit.models.registry.ModelEntry` of a model, checked: the one path every model
+    takes, lthkit's own (`lthkit.search.zoo`) and a reader's (`register_model`).
+
+    paper: `paper(dataset)` returns the model's paper setting as an `Experiment`.
+    presets: {profile: knobs}; dataset_presets: {dataset: {profile: knobs}}.
+    datasets: the datasets it trains on (default: its paper setting's)."""
+    from lthkit.models.registry import ModelEntry
+    from lthkit.profiles import PROFILES
+    if not isinstance(name, str) or not name.isidentifier():
+        raise bad_param("name", name, "an identifier (letters, digits and '_')")
+    if not callable(builder):
+        raise bad_param("builder", builder, "a function that returns a Keras model")
+    presets = {p: dict(v) for p, v in (presets or {}).items()}
+    for profile in presets:
+        if profile not in PROFILES:
+            raise bad_param("presets", profile, "profiles among " + ", ".join(PROFILES))
+    datasets = tuple(datasets)
+    return ModelEntry(name, builder, paper, presets, dict(dataset_presets or {}), datasets,
+                      text=bool(datasets) and datasets[0] in TEXT_DATASETS,
+                      ignores_padding=ignores_padding, notes=tuple(notes), check=check)
+
+
 def register_model(name, builder, defaults, presets=None, plan=False, replace=False):
     """Make `builder` (a function returning a Keras model; its keyword arguments are the
     model's settings) the model `name`: `lthkit.search.experiment(name, profile)`, its
     `presets` ({profile: knobs}), the command line (``--import`` the module that registers
-    it) and, with `plan=True`, an entry of the book's plan.
+    it) and, with `plan=True`, an entry of the book's plan. It becomes one
+    `lthkit.models.registry.ModelEntry`, as lthkit's own models are (`lthkit.search.zoo`).
 
     defaults: the model's paper setting, as knobs of `lthkit.search.experiment` plus
         "dataset" (a dataset lthkit loads, e.g. "mnist"), e.g. {"dataset": "mnist",
@@ -213,46 +241,35 @@ def register_model(name, builder, defaults, presets=None, plan=False, replace=Fa
     stays what it was).
     """
     from lthkit.data import DATASETS
-    from lthkit.models import BUILT_IN, MODELS, TEXT_MODELS
-    from lthkit.search.defaults import PAPER_EXPERIMENTS
-    from lthkit.search.presets import PRESETS
-    from lthkit.search.runs import TARGETS
-    if not isinstance(name, str) or not name.isidentifier():
-        raise bad_param("name", name, "an identifier (letters, digits and '_')")
-    if name in BUILT_IN or (name in MODELS and not replace):
-        raise bad_param("name", name, "a name not taken already" + (
-            "" if name in BUILT_IN else " (replace=True registers it again)"))
-    if not callable(builder):
-        raise bad_param("builder", builder, "a function that returns a Keras model")
+    from lthkit.models import registry
+    if isinstance(name, str) and name in registry.BUILT_IN:
+        raise bad_param("name", name, "a name not taken already")
     if not isinstance(defaults, dict) or defaults.get("dataset") not in DATASETS:
         raise bad_param("defaults", defaults, "a dict of knobs with 'dataset', one of "
                         + ", ".join(DATASETS))
     knobs = {k: v for k, v in defaults.items() if k != "dataset"}
-    from lthkit.profiles import PROFILES
-    presets = presets or {}
-    for profile in presets:
-        if profile not in PROFILES:
-            raise bad_param("presets", profile, "profiles among " + ", ".join(PROFILES))
     dataset = defaults["dataset"]
 
-    def default(dataset_arg=None):
+    def paper(dataset_arg=None):
         from lthkit.search.hparams import DataHParams, Experiment, ModelHParams
         from lthkit.search.presets import apply_knobs
         exp = Experiment(model=ModelHParams(name), data=DataHParams(dataset), name=name)
         return apply_knobs(exp, {**OWN_DEFAULTS, **knobs})
 
-    MODELS[name] = builder
-    if dataset in ("imdb", "ag_news", "20newsgroups"):
-        TEXT_MODELS.add(name)
-    else:
-        TEXT_MODELS.discard(name)
-    PAPER_EXPERIMENTS[name] = default
-    PRESETS[name] = {p: dict(v) for p, v in presets.items()}
-    TARGETS[name] = (name, None, {})
+    entry = model_entry(name, builder, paper, presets=presets, datasets=(dataset,))
+    before = registry.REGISTRY.get(name)
+    registry.register(entry, replace=replace)
+    try:
+        paper()  # the defaults must make a valid experiment: fail here, not later
+    except Exception:
+        if before is None:
+            del registry.REGISTRY[name]
+        else:
+            registry.REGISTRY[name] = before
+        raise
     if plan:
         from lthkit.search.plan import REGISTERED, Entry
         REGISTERED[name] = Entry(name, name, chapters="(registered)")
-    default()  # the defaults must make a valid experiment: fail here, not later
     return name
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from lthkit._errors import bad_param
-from lthkit.search.defaults import DATASET_NOTES, PAPER_NOTES, default_experiment
+from lthkit.search.defaults import DATASET_NOTES, default_experiment
 from lthkit.search.presets import experiment
 
 # name -> (model, dataset, knobs): the experiments the claims ledger compares with
@@ -47,10 +47,13 @@ TARGETS = {
 
 
 def target(name, profile="quick", **knobs):
-    """The experiment behind target `name` in `profile` (knobs on top, None = profile's)."""
-    if name not in TARGETS:
-        raise bad_param("target", name, "one of " + ", ".join(TARGETS))
-    model, dataset, fixed = TARGETS[name]
+    """The experiment behind target `name` in `profile` (knobs on top, None = profile's): a
+    target of the claims ledger (`TARGETS`) or any registered model by its name."""
+    from lthkit.models import registry
+    if name not in TARGETS and not registry.is_registered(name):
+        raise bad_param("target", name, "one of " + ", ".join(
+            list(TARGETS) + [n for n in registry.names() if n not in TARGETS]))
+    model, dataset, fixed = TARGETS.get(name, (name, None, {}))
     return experiment(model, profile, dataset, **{**fixed, **knobs})
 
 
@@ -222,7 +225,9 @@ def diff_card(exp, data_info=None):
         a, b = paper.get(key, default), ours.get(key, default)
         if a != b:
             rows.append({"setting": key, "paper": _show(key, a), "this run": _show(key, b)})
-    for note in PAPER_NOTES.get(exp.model.name, []) + DATASET_NOTES.get(exp.data.name, []):
+    from lthkit.models import registry
+    notes = list(registry.entry(exp.model.name).notes) + DATASET_NOTES.get(exp.data.name, [])
+    for note in notes:
         rows.append({"setting": "note", "paper": "", "this run": note})
     if data_info:
         if data_info.get("resplit"):

@@ -23,7 +23,6 @@ trained weights (resuming it elsewhere needs only the masks and the initializati
 with the weights rebuilt here, recording the adoption beside the original digest
 (`digests.json`, "adopted").
 """
-import inspect
 import os
 import sys
 import time
@@ -33,7 +32,7 @@ import numpy as np
 
 from lthkit import _io, durations
 from lthkit._errors import LthkitError, bad_param
-from lthkit.models import BUILT_IN, get_builder
+from lthkit.models import registry
 from lthkit.progress import bar
 from lthkit.pruning import (kernel_weights, kinds, layer_shapes, mask_counts, prune, restore,
                             set_masks, snapshot)
@@ -79,16 +78,16 @@ def model_for(exp, data):
     from lthkit.layers.wrap import build_masked, canonical_clone, has_masks, masked
     if exp.model.own:
         return build_masked(exp.model.keras, exp.model.prunable)
-    builder = get_builder(exp.model.name)
-    params = inspect.signature(builder).parameters
+    entry = registry.entry(exp.model.name)
     derived = {"num_classes": data.num_classes}
     if data.vocab is not None:
         derived.update(vocab_size=len(data.vocab), max_len=data.x_train.shape[1])
     else:
         derived["input_shape"] = tuple(data.x_train.shape[1:])
-    kwargs = {k: v for k, v in derived.items() if k in params}
+    # the arguments the registered builder takes from the data (`ModelEntry.fills`)
+    kwargs = {k: v for k, v in derived.items() if k in entry.fills}
     kwargs.update(exp.model.kwargs)
-    model = builder(**kwargs)
+    model = entry.builder(**kwargs)
     if has_masks(model):
         return model
     return masked(canonical_clone(model), exp.model.prunable, warn=False)
@@ -156,7 +155,7 @@ class TicketSearch:
             from lthkit.search.own import check_data
             keras.utils.set_random_seed(self.exp.search.seed)
             self.model = model_for(self.exp, self.data)
-            if self.exp.model.name not in BUILT_IN:
+            if self.exp.model.name not in registry.BUILT_IN:
                 check_data(self.model, self.data, self.exp.train)
             self.trainer = Trainer(self.model, self.data, self.exp.train, quiet=self.quiet)
             self.kinds = kinds(self.model)
