@@ -478,10 +478,11 @@ def prunability(runs, store=None, metric=ACC, source=""):
     `runs` maps a name (e.g. ("text_cnn", "imdb")) to a results table, a stored run
     (anything with a `.table` and a `.source`) or an experiment whose table `store` holds
     (`source` labels tables given directly). One row per
-    name: where the numbers come from, the dense accuracy, the sparsest % of weights at which
-    the ticket (and the random reinitialization) is still at or above it, and the best
-    ticket's gain over the dense network, and the same "down to" for each control branch
-    the run has. Names without results (or given as None) are left out.
+    name: where the numbers come from (a stored run's folder), the dense accuracy, the
+    sparsest % of weights remaining at which the ticket is still at or above it ("ticket ≥
+    dense to"), the deepest level run, the best ticket's gain over the dense network, and
+    the same "≥ dense to" for each control branch the run has. Names without results (or
+    given as None) are left out.
     """
     rows = []
     for name, run in runs.items():
@@ -490,7 +491,9 @@ def prunability(runs, store=None, metric=ACC, source=""):
         if isinstance(run, pd.DataFrame):
             table, where = run, source
         elif hasattr(run, "table"):
-            table, where = run.table, run.source
+            # its folder: the rest of its label (profile, replicates) is on its charts
+            folder = getattr(run, "folder", None)
+            table, where = run.table, folder.name if folder is not None else run.source
         else:
             table = store.table(run) if store is not None else pd.DataFrame()
             where = f"{store.experiment_dir(run).name} (not committed)" if store else ""
@@ -500,16 +503,17 @@ def prunability(runs, store=None, metric=ACC, source=""):
         levels = level_means(table, metric, "main")
         pruned = levels[levels["round"] > 0]
         best = pruned.loc[pruned["mean"].idxmax()] if len(pruned) else None
+        # short headers, so the table fits a page: "≥ dense to" is "at or above the dense
+        # accuracy down to this % of the weights remaining"
         row = {"network": " / ".join(map(str, name)) if isinstance(name, tuple) else name,
-               "numbers from": where, "dense (%)": round(100 * base, 2),
-               "ticket at or above dense down to (% remaining)":
-                   round(sparsest_at_dense(table, "main", metric), 2),
-               "sparsest level run (% remaining)": round(float(levels["percent_remaining"].min()), 2),
-               "best ticket minus dense (pp)": (round(100 * (best["mean"] - base), 2)
-                                                if best is not None else None)}
+               "from": where, "dense (%)": round(100 * base, 2),
+               "ticket ≥ dense to (%)": round(sparsest_at_dense(table, "main", metric), 2),
+               "deepest level (%)": round(float(levels["percent_remaining"].min()), 2),
+               "best ticket − dense (pp)": (round(100 * (best["mean"] - base), 2)
+                                            if best is not None else None)}
         for control in ("reinit", "random"):
             if control in set(table["branch"]):
-                row[f"{control} at or above dense down to (% remaining)"] = round(
+                row[f"{control} ≥ dense to (%)"] = round(
                     sparsest_at_dense(table, control, metric), 2)
         rows.append(row)
     if not rows:

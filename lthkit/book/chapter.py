@@ -154,13 +154,18 @@ def show_ledger(ledger, title=None):
     from IPython.display import Markdown, display
 
     from lthkit.claims import shown_verdict
-    rows = ["| claim | paper | ours (mean ± std) | n | verdict | why | numbers from |",
-            "|---|---|---|---|---|---|---|"]
+    # where every row's numbers come from the same run, that is said once, under the table
+    one_source = ledger["results"].nunique() == 1 if len(ledger) else False
+    header = ["claim", "paper", "ours (mean ± std)", "n", "verdict", "why"]
+    header += [] if one_source else ["numbers from"]
+    rows = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for r in ledger.itertuples():
         cells = [f"{r.claim} {r.source}", r.paper, r.ours or "—", str(r.n),
-                 shown_verdict(r.verdict, r.results), r.why, r.results]
+                 shown_verdict(r.verdict, r.results), r.why]
+        cells += [] if one_source else [r.results]
         rows.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
-    display(Markdown((f"**{title}**\n\n" if title else "") + "\n".join(rows)))
+    below = f"\n\nNumbers from: {ledger['results'].iloc[0]}." if one_source else ""
+    display(Markdown((f"**{title}**\n\n" if title else "") + "\n".join(rows) + below))
 
 
 def _pct(value):

@@ -7,10 +7,13 @@ does the same for MathJax, so that no page needs a CDN.
 from pathlib import Path
 
 
-# Long words in a table cell (a results/<run> folder, a column name) may break anywhere, so a
-# table shrinks to the page instead of running past its edge.
+# A long word in a table cell (a results/<run> folder) may break where it must, so a table
+# wraps to the page instead of running past its edge; short words ("profile", "97.83") stay
+# whole. Tables a cell prints (results, ledgers) are set a little smaller, with less padding.
 STYLESHEET = "lthkit/lthkit.css"
-CSS = """.bd-article table td, .bd-article table th { overflow-wrap: anywhere; }
+CSS = """.bd-article table td, .bd-article table th { overflow-wrap: break-word; }
+.bd-article .cell_output table { font-size: 0.85em; }
+.bd-article .cell_output table td, .bd-article .cell_output table th { padding: 0.25em 0.4em; }
 """
 
 

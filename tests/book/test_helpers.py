@@ -206,3 +206,16 @@ def test_span_and_by_row_read_replicates_for_a_page():
     assert list(t.index) == ["detected epoch", "saved (%)"] and list(t.columns) == [0, 1]
     assert t.loc["detected epoch", 1] == "—" and t.loc["saved (%)", 1] == "—"
     assert t.loc["saved (%)", 0] == 89.0
+
+
+def test_a_ledger_from_one_run_names_it_once_under_the_table(monkeypatch):
+    import lthkit.book.chapter as chapter
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj.data))
+    row = dict(claim="dense Lenet", source="[FC19]", paper="98.0 %", ours="97.8", n=3,
+               verdict="within", why="within 0.3", results="full profile, lenet-abc")
+    chapter.show_ledger(pd.DataFrame([row, {**row, "claim": "ticket"}]))
+    assert "numbers from |" not in shown[-1]
+    assert shown[-1].endswith("Numbers from: full profile, lenet-abc.")
+    chapter.show_ledger(pd.DataFrame([row, {**row, "results": "quick profile"}]))
+    assert "| numbers from |" in shown[-1] and "no verdict (quick run)" in shown[-1]

@@ -75,12 +75,12 @@ def test_prunability_reads_every_branch_and_skips_missing_runs():
                                  "missing": None, "only main": MAIN}, source="hand-made")
     assert list(rows.index) == ["a", "only main"]
     a = rows.loc["a"]
-    assert a["ticket at or above dense down to (% remaining)"] == 64
-    assert a["reinit at or above dense down to (% remaining)"] == 80
-    assert a["random at or above dense down to (% remaining)"] == 80
-    assert a["best ticket minus dense (pp)"] == pytest.approx(2.0)
+    assert a["ticket ≥ dense to (%)"] == 64 and a["deepest level (%)"] == 41
+    assert a["reinit ≥ dense to (%)"] == 80
+    assert a["random ≥ dense to (%)"] == 80
+    assert a["best ticket − dense (pp)"] == pytest.approx(2.0)
     # a branch a run does not have is "—", never NaN on a page
-    assert rows.loc["only main", "random at or above dense down to (% remaining)"] == "—"
+    assert rows.loc["only main", "random ≥ dense to (%)"] == "—"
     assert not rows.isna().any().any()
 
 
