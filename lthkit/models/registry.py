@@ -70,8 +70,9 @@ def _load_built_in():
 
 
 def register(entry, replace=False):
-    """Add `entry`; a name already taken is refused unless `replace` (never a built-in one
-    by another entry)."""
+    """Add `entry`; a name already taken is refused unless `replace`. lthkit's own models
+    are loaded first, so a reader's model never takes one of their names or places."""
+    _load_built_in()
     taken = REGISTRY.get(entry.name)
     if taken is not None and not replace:
         raise bad_param("name", entry.name, "a name not taken already"
@@ -84,14 +85,14 @@ def entry(name):
     """The registered model `name`, or the one-line error that lists the registered ones."""
     _load_built_in()
     if name not in REGISTRY:
-        raise bad_param("model", name, "one of " + ", ".join(REGISTRY))
+        raise bad_param("model", name, "one of " + ", ".join(names()))
     return REGISTRY[name]
 
 
 def names():
     """Every registered model's name, lthkit's own first."""
     _load_built_in()
-    return tuple(REGISTRY)
+    return BUILT_IN + tuple(n for n in REGISTRY if n not in BUILT_IN)
 
 
 def is_registered(name):
