@@ -170,8 +170,7 @@ if head is not None:
 # split: the absolute accuracies cannot be compared (the ledger says so), the shape can.
 
 # %% tags=["hide-input"]
-ag_full = (book.stored_result("text_cnn/ag_news", "Kim's CNN on AG News: ticket and controls")
-           if stored else None)
+ag_full = book.show_result(ag_full, "Kim's CNN on AG News: ticket and controls")
 if ag_full is not None:
     sizes = ag_full.data_info.get("split_sizes", {})
     print("stored run's re-split: " + ", ".join(f"{v:,} {k}" for k, v in sizes.items()))
@@ -211,8 +210,7 @@ if ag_full is not None:
 # stored run uses 50 dimensions; everything else is the thesis's.
 
 # %%
-e2e_full = (book.stored_result("end2end", "20 Newsgroups End2End: ticket and control")
-            if stored else None)
+e2e_full = book.show_result(e2e_full, "20 Newsgroups End2End: ticket and control")
 
 # %% [markdown]
 # **Takeaway.** The thesis's pruning result holds with the mask defect fixed: the ticket

@@ -54,7 +54,6 @@ from lthkit import book
 
 book.setup(profile, backend)
 
-import pandas as pd
 from IPython.display import Markdown, display
 
 from lthkit import analysis, claims, plots, search
@@ -187,16 +186,13 @@ if stored_both is not None:
 # the one-shot run's exactly.
 
 # %% tags=["hide-input"]
-stored_imdb = {name: search.stored(search.target(t, "full")) for name, t in
-               (("iterative", "text_cnn/imdb"), ("one-shot", "text_cnn/imdb/oneshot"),
-                ("one-shot, late rewinding", "text_cnn/imdb/oneshot/late"),
-                ("iterative, late rewinding", "text_cnn/imdb/late"))} if show_stored_full else {}
-stored_imdb = {k: v for k, v in stored_imdb.items() if v is not None}
-if stored_imdb:
-    grid_table = pd.concat([v.table.assign(variant=k) for k, v in stored_imdb.items()],
-                           ignore_index=True)
-    display(Markdown("**Ours** (ticket / random reinit, %; full profile: "
-                     + ", ".join(v.folder.name for v in stored_imdb.values()) + ")"))
+week11 = (search.stored_variants({k: search.target(t, "full")
+                                  for k, t in claims.WEEK11_RUNS.items()}, minimum=1)
+          if show_stored_full else None)
+stored_imdb = week11.runs if week11 is not None else {}
+if week11 is not None:
+    grid_table = week11.table
+    display(Markdown(f"**Ours** (ticket / random reinit, %; {week11.source})"))
     display(analysis.ticket_grid(grid_table, claims.WEEK11_SPARSITIES))
     display(Markdown("**[TXT]'s week-11 notes** (ticket / random reinit, %; rows unlabelled)"))
     display(claims.TXT_WEEK11)

@@ -91,10 +91,8 @@ reps = list(range(cfg.replicates))
 
 # %% tags=["hide-input"]
 stored_early = search.stored_variants(
-    {"trained": search.target("lenet_300_100", "full"),
-     **{f"after {n} epochs": search.target("lenet_300_100", "full", rounds=plan.EARLY_ROUNDS,
-                                           controls=(), mask_after=f"{n}ep")
-        for n in plan.EARLY_EPOCHS}}, max_round=plan.EARLY_ROUNDS) if show_stored_full else None
+    search.early_sweep("lenet_300_100", "full", plan.EARLY_EPOCHS, plan.EARLY_ROUNDS),
+    max_round=plan.EARLY_ROUNDS) if show_stored_full else None
 if stored_early is not None:
     full_early = stored_early.table[stored_early.table["branch"] == "main"]
     display(book.label(plots.early_masks(full_early, stored_early.exps, rounds=(3, 6, 10),
@@ -196,11 +194,8 @@ ft_table = (book.stored_early_birds("text_cnn/imdb", plan.TEXT_EARLY_BIRD_LEVEL)
 # with the profile. Open a cell's output to see it.
 
 # %% tags=["hide-output"]
-early = {"trained": search.target("lenet_300_100", profile, seed=seed, replicates=cfg.replicates),
-         **{f"after {n} epochs": search.target("lenet_300_100", profile, seed=seed,
-                                               rounds=cfg.early_rounds, replicates=cfg.replicates,
-                                               controls=(), mask_after=f"{n}ep")
-            for n in cfg.early_epochs}}
+early = search.early_sweep("lenet_300_100", profile, cfg.early_epochs, cfg.early_rounds,
+                           seed=seed, replicates=cfg.replicates)
 early_table = search.variants(early, store, max_round=cfg.early_rounds)
 early_table = early_table[early_table["branch"] == "main"]
 display(book.label(plots.by_sparsity(early_table, source=source,

@@ -88,15 +88,10 @@ for experiment, rows in ledger.groupby("experiment"):
 # stored runs, then theirs.
 
 # %%
-week11 = {name: search.stored(search.target(t, "full")) for name, t in
-          (("iterative", "text_cnn/imdb"), ("one-shot", "text_cnn/imdb/oneshot"),
-           ("one-shot, late rewinding", "text_cnn/imdb/oneshot/late"),
-           ("iterative, late rewinding", "text_cnn/imdb/late"))}
-week11 = {k: v for k, v in week11.items() if v is not None}
-if week11:
-    display(analysis.ticket_grid(pd.concat([v.table.assign(variant=k)
-                                            for k, v in week11.items()]),
-                                 claims.WEEK11_SPARSITIES))
+week11 = search.stored_variants({k: search.target(t, "full")
+                                 for k, t in claims.WEEK11_RUNS.items()}, minimum=1)
+if week11 is not None:
+    display(analysis.ticket_grid(week11.table, claims.WEEK11_SPARSITIES))
 display(claims.TXT_WEEK11)
 
 # %% [markdown]
@@ -107,10 +102,8 @@ display(claims.TXT_WEEK11)
 
 # %%
 early = search.stored_variants(
-    {"trained": search.target("lenet_300_100", "full"),
-     **{f"after {n} epochs": search.target("lenet_300_100", "full", rounds=plan.EARLY_ROUNDS,
-                                           controls=(), mask_after=f"{n}ep")
-        for n in plan.EARLY_EPOCHS}}, max_round=plan.EARLY_ROUNDS)
+    search.early_sweep("lenet_300_100", "full", plan.EARLY_EPOCHS, plan.EARLY_ROUNDS),
+    max_round=plan.EARLY_ROUNDS)
 if early is not None:
     levels = analysis.level_table(early.table[early.table["branch"] == "main"], by="variant")
     behind = levels.drop(columns=["% remaining", "trained"]).sub(levels["trained"], axis=0)

@@ -534,10 +534,9 @@ def takeaway(table, metric=ACC, variant=None):
     minus its random reinitialization's over the levels both have (None without one)."""
     base, std, n = dense(table, metric, variant)
     out = {"dense": (base, std, n), "branches": {}}
-    for branch in ("main", "reinit", "random"):
-        if branch not in set(table["branch"]):
-            continue
-        levels = level_means(table, metric, branch, variant)
+    means = {b: level_means(table, metric, b, variant) for b in ("main", "reinit", "random")
+             if b in set(table["branch"])}
+    for branch, levels in means.items():
         pruned = levels[levels["round"] > 0]
         if pruned.empty:
             continue
@@ -548,11 +547,10 @@ def takeaway(table, metric=ACC, variant=None):
             "best": float(best["mean"] - base), "best_at": float(best["percent_remaining"]),
             "at_sparsest": float(deepest["mean"]),
             "sparsest": float(deepest["percent_remaining"])}
-    main = level_means(table, metric, "main", variant)
-    out["sparsest"] = float(main["percent_remaining"].min())
+    out["sparsest"] = float(means["main"]["percent_remaining"].min())
     out["vs_reinit"] = None
     if "reinit" in out["branches"]:
-        both = main.merge(level_means(table, metric, "reinit", variant), on="round")
+        both = means["main"].merge(means["reinit"], on="round")
         both = both[both["round"] > 0]
         if len(both):
             gap = both["mean_x"] - both["mean_y"]

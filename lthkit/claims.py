@@ -377,4 +377,8 @@ TXT_WEEK11 = pd.DataFrame(
     index=pd.Index(["64 %", "41 %", "26.2 %", "16.8 %", "2.8 %"],
                    name="% of weights remaining"))
 WEEK11_SPARSITIES = (36, 59, 73.8, 83.2, 97.2)
+# Our runs beside it: the four settings the notes cover, by the targets that hold them.
+WEEK11_RUNS = {"iterative": "text_cnn/imdb", "one-shot": "text_cnn/imdb/oneshot",
+               "one-shot, late rewinding": "text_cnn/imdb/oneshot/late",
+               "iterative, late rewinding": "text_cnn/imdb/late"}
 WEEK11_LEVELS = (2, 4, 6, 8, 16)  # the rounds of 20 % pruning that reach them

@@ -209,25 +209,39 @@ def takeaway_markdown(table, variant=None, dense_name="the dense network"):
     return " ".join(parts)
 
 
+def _zoomed(table, source, where, title, span, width, height):
+    """Test accuracy at early stop against % of weights remaining, the axis zoomed to `span`
+    points below the dense network (``plots.zoom_floor``), labelled as a full run's."""
+    from IPython.display import display
+
+    from lthkit import plots
+    chart = plots.by_sparsity(table, source=source, title=title, width=width, height=height,
+                              floor=plots.zoom_floor(table, span=span))
+    display(label(chart, "full", where))
+
+
+def show_result(run, title=None, span=5.0, width=480, height=280):
+    """A stored run (``search.stored``) as a chapter opens with it: one zoomed chart and its
+    numbers (``takeaway_markdown``). Returns `run`."""
+    from IPython.display import Markdown, display
+    if run is not None:
+        _zoomed(run.table, run.source, run.folder.name, title, span, width, height)
+        display(Markdown(takeaway_markdown(run.table)))
+    return run
+
+
 def stored_result(target, title=None, span=5.0, width=480, height=280):
     """A chapter's opening: the committed full-profile run of claims-ledger target `target`,
-    as one chart (test accuracy at early stop against % of weights remaining, the axis
-    zoomed to `span` points below the dense network: ``plots.zoom_floor``) and its numbers
-    (``takeaway_markdown``). Returns the ``StoredRun``; where nothing is stored, says so and
+    shown by ``show_result``. Returns the ``StoredRun``; where nothing is stored, says so and
     returns None. ``stored_details`` shows the rest of the run."""
     from IPython.display import Markdown, display
 
-    from lthkit import plots, search
+    from lthkit import search
     run = search.stored(search.target(target, "full"))
     if run is None:
         display(Markdown(f"No stored full-profile run of `{target}` yet "
                          f"(`python -m lthkit.search {target} --profile full` makes one)."))
-        return None
-    chart = plots.by_sparsity(run.table, source=run.source, title=title, width=width,
-                              height=height, floor=plots.zoom_floor(run.table, span=span))
-    display(label(chart, "full", run.folder.name))
-    display(Markdown(takeaway_markdown(run.table)))
-    return run
+    return show_result(run, title, span, width, height)
 
 
 def stored_details(run, target, **ledger_kwargs):
@@ -279,15 +293,12 @@ def stored_sweep(experiments, title, span=5.0, max_round=None, width=330, height
     "full", ...)``) as one zoomed chart of their tickets and controls, random pruning left
     out (``plots.zoom_floor`` with `span`). Returns (``StoredVariants``, the table drawn), or
     (None, None) where nothing is stored."""
-    from lthkit import plots, search
+    from lthkit import search
     stored = search.stored_variants(experiments, max_round=max_round)
     if stored is None:
         return None, None
-    from IPython.display import display
     table = stored.table[stored.table["branch"] != "random"]
-    chart = plots.by_sparsity(table, source=stored.source, title=title, width=width,
-                              height=height, floor=plots.zoom_floor(table, span=span))
-    display(label(chart, "full", stored.source))
+    _zoomed(table, stored.source, stored.source, title, span, width, height)
     return stored, table
 
 
@@ -304,7 +315,7 @@ def quick_sweep(experiments, store, rounds, title):
     return table
 
 
-def stored_early_birds(target, level, what="the trained weights"):
+def stored_early_birds(target, level):
     """The stored early-bird analysis of claims-ledger target `target` (its full run, masks
     cut to `level` rounds): the mask-distance chart, the report by replicate
     (``earlybird.report``) and its numbers in a sentence. Returns the report, or None (and
@@ -329,7 +340,7 @@ def stored_early_birds(target, level, what="the trained weights"):
         f"The detector fires at epoch {span(table['detected epoch'])} of "
         f"{table['epochs of training'].iloc[0]}, saving {mean['dense training saved (%)']:.0f} "
         f"% of the dense training. Tickets (means of {len(table)}): early bird "
-        f"{mean['early-bird ticket (%)']:.2f} %, one-shot from {what} "
+        f"{mean['early-bird ticket (%)']:.2f} %, one-shot from the trained weights "
         f"{mean['one-shot, trained ticket (%)']:.2f} %, IMP {mean['IMP ticket (%)']:.2f} %. "
         f"The early-bird mask's Hamming distance to the IMP mask is "
         f"{mean['Hamming to IMP mask']:.3f}, against {mean['Hamming by chance']:.3f} for two "

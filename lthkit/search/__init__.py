@@ -6,8 +6,9 @@ from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneH
                                    SearchHParams, TrainHParams)
 from lthkit.search.own import experiment_for, model_entry, register_model
 from lthkit.search.presets import KNOBS, experiment
-from lthkit.search.runs import (TARGETS, StoredRun, StoredVariants, diff_card, rewind_sweep,
-                               stored, stored_named, stored_variants, target, variants)
+from lthkit.search.runs import (TARGETS, StoredRun, StoredVariants, diff_card, early_sweep,
+                               rewind_sweep, stored, stored_named, stored_variants, target,
+                               variants)
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
                                   run_search)
 from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
@@ -17,7 +18,8 @@ __all__ = ["CONTROLS", "KNOBS", "TARGETS",
            "BatchStream", "BucketStream", "DataHParams", "Experiment", "Level", "ModelHParams",
            "PruneHParams", "SearchHParams", "StoredRun", "StoredVariants", "TicketSearch",
            "TrainHParams",
-           "Trainer", "dataset_for", "default_experiment", "diff_card", "experiment",
+           "Trainer", "dataset_for", "default_experiment", "diff_card", "early_sweep",
+           "experiment",
            "experiment_for", "model_entry", "register_model", "stored_named",
            "initial_weights", "model_for", "register_control", "rewind_sweep", "run_search",
            "stored", "stored_variants", "target", "train_ticket", "variants"]

@@ -197,7 +197,6 @@ def _check_padding(model, x):
 
 
 # -- a reader's builder as a model of lthkit's own kind --------------------------------------
-TEXT_DATASETS = ("imdb", "ag_news", "20newsgroups")
 
 
 def model_entry(name, builder, paper, presets=None, dataset_presets=None, datasets=(),
@@ -210,6 +209,7 @@ def model_entry(name, builder, paper, presets=None, dataset_presets=None, datase
     datasets: the datasets it trains on (default: its paper setting's)."""
     from lthkit.models.registry import ModelEntry
     from lthkit.profiles import PROFILES
+    from lthkit.search.hparams import TEXT_DATASETS
     if not isinstance(name, str) or not name.isidentifier():
         raise bad_param("name", name, "an identifier (letters, digits and '_')")
     if not callable(builder):

@@ -78,6 +78,17 @@ def variants(experiments, store, quiet=False, replicates=None, max_round=None):
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame()
 
 
+def early_sweep(name, profile, epochs, rounds=None, **knobs):
+    """`{"trained": Experiment, "after <n> epochs": Experiment, ...}`: target `name`'s search
+    (masks from the end of training), then the same search with each round's mask taken from
+    the weights after n epochs (E7, `mask_after`), `rounds` rounds and no controls."""
+    sweep = {"trained": target(name, profile, **knobs)}
+    for n in epochs:
+        sweep[f"after {n} epochs"] = target(name, profile, rounds=rounds, controls=(),
+                                            mask_after=f"{n}ep", **knobs)
+    return sweep
+
+
 def rewind_sweep(name, profile, rewinds, rounds=None, **knobs):
     """`{"k = <k>": Experiment}`: target `name` rewound to each point of `rewinds`.
 

@@ -121,7 +121,8 @@ def test_every_book_chapter_has_profile_parameter_and_calls_setup():
             body = ast.parse("\n".join(lines)).body
             last = body[-1] if body else None
             assert not (isinstance(last, ast.Expr) and isinstance(last.value, ast.Call) and
-                        getattr(last.value.func, "attr", "") == "stored_result"), (
+                        getattr(last.value.func, "attr", "") in ("stored_result",
+                                                                 "show_result")), (
                 f"{name}: a cell ends with a bare book.stored_result(...), which shows the "
                 "stored run's summary a second time; assign its result")
         budget = nb.metadata.get("lthkit", {}).get("budget", {})
