@@ -22,13 +22,14 @@ endif
 export KERAS_BACKEND ?= jax
 export TF_CPP_MIN_LOG_LEVEL ?= 3
 
-.PHONY: venv test book lab chapter clean help
+.PHONY: venv torch-venv test book lab chapter clean help
 
 help:
 	@echo "make book [PROFILE=smoke|quick|full] [CHAPTER=name]  build the book into _build/html"
 	@echo "make test                                            run the tests (both Keras backends)"
 	@echo "make lab                                             JupyterLab: chapters open as notebooks"
 	@echo "make chapter CHAPTER=name OUT=x.ipynb P=\"k=v ...\"   run one chapter with parameters"
+	@echo "make torch-venv                                      PyTorch for the benchmarks (.venv-torch)"
 
 venv: $(STAMP)
 
@@ -37,6 +38,15 @@ $(STAMP): requirements.txt constraints.txt pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r $(REQUIREMENTS) -c constraints.txt
 	$(PY) -m pip install --quiet --no-deps -e .
+	touch $@
+
+# PyTorch, for the benchmarks that compare with it, in a venv of its own (.venv-torch): the
+# book and the tests never import it.
+torch-venv: .venv-torch/.installed
+
+.venv-torch/.installed: benchmarks/requirements-torch.txt
+	test -x .venv-torch/bin/python || $(PYTHON) -m venv .venv-torch
+	.venv-torch/bin/python -m pip install --quiet -r benchmarks/requirements-torch.txt
 	touch $@
 
 # The lthkit unit tests (tests/core) run on both Keras backends; the TensorFlow pass is

@@ -55,3 +55,63 @@ def alternating_medians(timers, repeats):
         for k, run in timers.items():
             times[k].append(run())
     return {k: statistics.median(v) for k, v in times.items()}
+
+
+def torch_python():
+    """The Python that has PyTorch: $LTHKIT_TORCH_PYTHON, else .venv-torch (`make
+    torch-venv`), else this one if it imports torch; None if there is none."""
+    import importlib.util
+    import os
+    import sys
+    from pathlib import Path
+    if os.environ.get("LTHKIT_TORCH_PYTHON"):
+        return os.environ["LTHKIT_TORCH_PYTHON"]
+    own = Path(__file__).resolve().parents[1] / ".venv-torch" / "bin" / "python"
+    if own.exists():
+        return str(own)
+    return sys.executable if importlib.util.find_spec("torch") else None
+
+
+class TorchProcess:
+    """PyTorch's training steps in a process of their own (`_torch_worker.py`), so that it
+    runs from its own venv. `step()` is a timer for `alternating_medians`; `peak()` the
+    GFLOP/s of a large fp32 product there."""
+
+    def __init__(self, python, model, args, batches, bf16=False):
+        import json
+        import subprocess
+        import tempfile
+        from pathlib import Path
+
+        import numpy as np
+        self._dir = tempfile.TemporaryDirectory()
+        path = Path(self._dir.name) / "batches.npz"
+        np.savez(path, **{f"{k}{i}": v for i, (x, y) in enumerate(batches)
+                          for k, v in (("x", x), ("y", y))})
+        self._proc = subprocess.Popen(
+            [python, str(Path(__file__).with_name("_torch_worker.py"))], text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.version = self._ask(json.dumps({"model": model, "args": args,
+                                             "batches": str(path), "bf16": bf16}), "ready")
+
+    def _ask(self, line, key):
+        import json
+        self._proc.stdin.write(line + "\n")
+        self._proc.stdin.flush()
+        answer = self._proc.stdout.readline()
+        if not answer:
+            raise RuntimeError("the PyTorch worker stopped (its error is printed above)")
+        return json.loads(answer)[key]
+
+    def step(self):
+        return self._ask("step", "step")
+
+    def peak(self):
+        return self._ask("peak", "peak")
+
+    def close(self):
+        if self._proc.poll() is None:
+            self._proc.stdin.write("quit\n")
+            self._proc.stdin.close()
+            self._proc.wait()
+        self._dir.cleanup()

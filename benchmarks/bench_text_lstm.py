@@ -22,7 +22,7 @@ import os
 import lthkit  # noqa: F401
 import keras
 import numpy as np
-from _timing import alternating_medians, keras_seconds_per_step, torch_step_timer
+from _timing import TorchProcess, alternating_medians, keras_seconds_per_step, torch_python
 
 BATCH, VOCAB = 64, 25_002
 
@@ -46,30 +46,6 @@ def keras_timer(model, batches):
                   steps_per_execution=10)
     keras_seconds_per_step(model, batches[:2])  # compile
     return lambda: keras_seconds_per_step(model, batches)
-
-
-def torch_timer(units, batches):
-    try:
-        import torch
-    except ImportError:
-        return None
-    torch.set_num_threads(os.cpu_count())
-    torch.manual_seed(0)
-
-    class BiLSTM(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.embedding = torch.nn.Embedding(VOCAB, 100, padding_idx=0)
-            self.lstm = torch.nn.LSTM(100, units, num_layers=2, bidirectional=True,
-                                      batch_first=True)
-            self.dropout = torch.nn.Dropout(0.5)
-            self.out = torch.nn.Linear(2 * units, 1)
-
-        def forward(self, x):
-            _, (h, _) = self.lstm(self.embedding(x))
-            return self.out(self.dropout(torch.cat([h[-2], h[-1]], dim=1))).squeeze(1)
-
-    return torch_step_timer(BiLSTM(), batches, torch.nn.BCEWithLogitsLoss())
 
 
 def parts(length, units, repeats, embed=100):
@@ -166,6 +142,34 @@ def parts(length, units, repeats, embed=100):
             print(f"   {k:16s} {flops / med[k] / 1e9:8.1f} GFLOP/s (recurrent product, 100 chained)")
 
 
+def step_flops(length, units, embed=100, layers=2):
+    """Multiply-adds x 2 of one training step's LSTM products: forward, then the input's and
+    the kernels' gradients (twice the forward)."""
+    dims = [embed] + [2 * units] * (layers - 1)
+    forward = sum(2 * length * BATCH * (d + units) * 4 * units * 2 for d in dims)
+    return 3 * forward
+
+
+def jax_peak():
+    """GFLOP/s of a large fp32 matrix product on this backend (the best of 5)."""
+    import time
+    a, b = keras.ops.ones((6400, 512)), keras.ops.full((512, 1024), 1e-3)
+    if keras.backend.backend() == "jax":
+        import jax
+        jitted = jax.jit(lambda a, b: a @ b)
+
+        def product(a, b):
+            return jax.block_until_ready(jitted(a, b))
+    else:
+        product = keras.ops.matmul
+    best = float("inf")
+    for _ in range(6):
+        t = time.perf_counter()
+        product(a, b)
+        best = min(best, time.perf_counter() - t)
+    return 2 * 6400 * 512 * 1024 / best / 1e9
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -173,33 +177,60 @@ def main():
     p.add_argument("--units", type=int, nargs="+", default=[256])
     p.add_argument("--parts", action="store_true",
                    help="where one direction's time goes (JAX backend)")
-    p.add_argument("--steps", type=int, default=6)
+    p.add_argument("--steps", type=int, default=4)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--bf16", action="store_true",
+                   help="also time PyTorch under bf16 autocast (for reference)")
+    p.add_argument("--no-plain", action="store_true", help="leave out plain Keras")
     a = p.parse_args()
     if a.parts:
         for units in a.units:
             for length in a.lengths:
                 parts(length, units, max(a.repeats, 5))
         return
-    a.units = a.units[0]
-    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU cores; batch {BATCH}, "
-          f"2 bidirectional layers of {a.units} units, Adam; ms per training step "
-          f"(median of {a.repeats} x {a.steps} steps)")
+    units = a.units[0]
+    python = torch_python()
+    print(f"backend {keras.backend.backend()}, {os.cpu_count()} CPU cores, load average "
+          f"{os.getloadavg()[0]:.2f}; batch {BATCH}, 2 bidirectional layers of {units} units, "
+          f"Adam; ms per training step (median of {a.repeats} alternating repeats of "
+          f"{a.steps} steps)")
     rng = np.random.default_rng(0)
+    peaks = {"JAX" if keras.backend.backend() == "jax" else keras.backend.backend(): jax_peak()}
     for length in a.lengths:
         batches = [(rng.integers(2, VOCAB, (BATCH, length)).astype("int32"),
                     rng.integers(0, 2, BATCH).astype("float32")) for _ in range(a.steps)]
         keras.utils.set_random_seed(0)
-        timers = {"lthkit masked LSTM": keras_timer(masked(a.units), batches),
-                  "plain Keras LSTM": keras_timer(plain_keras(a.units), batches)}
-        torch_run = torch_timer(a.units, batches)
-        if torch_run:
-            timers["PyTorch nn.LSTM"] = torch_run
-        med = {k: 1000 * v for k, v in alternating_medians(timers, a.repeats).items()}
-        base = med["plain Keras LSTM"]
-        print(f"\n{length} tokens")
+        timers = {"lthkit masked LSTM": keras_timer(masked(units), batches)}
+        if not a.no_plain:
+            timers["plain Keras LSTM"] = keras_timer(plain_keras(units), batches)
+        workers = []
+        if python:
+            for bf16 in (False, True) if a.bf16 else (False,):
+                worker = TorchProcess(python, "bilstm", {"vocab": VOCAB, "units": units},
+                                      batches, bf16=bf16)
+                workers.append(worker)
+                timers[f"PyTorch {worker.version} " + ("bf16" if bf16 else "fp32")] = worker.step
+            peaks["PyTorch"] = workers[0].peak()
+        try:
+            med = {k: 1000 * v for k, v in alternating_medians(timers, a.repeats).items()}
+        finally:
+            for worker in workers:
+                worker.close()
+        flops = step_flops(length, units)
+        torch_ms = next((v for k, v in med.items() if k.endswith("fp32")), None)
+        print(f"\n{length} tokens: {flops / 1e9:.1f} GFLOP of LSTM products per step")
         for k, v in med.items():
-            print(f"   {k:22s} {v:8.1f} ms   {v / base:5.2f}x plain Keras")
+            rate = flops / v / 1e6
+            peak = peaks["PyTorch" if k.startswith("PyTorch") else next(iter(peaks))]
+            line = (f"   {k:24s} {v:8.1f} ms  {rate:6.1f} GFLOP/s ({rate / peak:4.0%} of "
+                    f"{peak:.0f}, the measured peak)")
+            if torch_ms and not k.startswith("PyTorch"):
+                line += f"  {v / torch_ms:5.2f}x PyTorch fp32"
+            if "plain Keras LSTM" in med and k == "lthkit masked LSTM":
+                line += f"  {v / med['plain Keras LSTM']:5.2f}x plain Keras"
+            print(line)
+        if not python:
+            print("   PyTorch: not found (make torch-venv, or set LTHKIT_TORCH_PYTHON)")
 
 
 if __name__ == "__main__":

@@ -165,3 +165,40 @@ def test_text_cnn_refuses_texts_shorter_than_its_largest_kernel():
     from lthkit.models import text_cnn
     with pytest.raises(LthkitError, match=r"max_len=3 .* largest kernel size \(5\)"):
         text_cnn(vocab_size=300, max_len=3)
+
+
+@pytest.mark.parametrize("backwards", [False, True])
+@pytest.mark.parametrize("padded", [False, True])
+@pytest.mark.parametrize("zero_output", [False, True])
+def test_jax_lstm_backward_pass_equals_autodiff(backwards, padded, zero_output):
+    """The JAX loop's own backward pass gives autodiff's gradients through masked_scan,
+    for the inputs, both initial states, both kernels and the bias."""
+    if keras.backend.backend() != "jax":
+        pytest.skip("the hand-written backward pass is the JAX backend's")
+    import jax
+    import jax.numpy as jnp
+
+    from lthkit.layers.lstm import jax_scan, masked_scan
+    rng = np.random.default_rng(3)
+    units, dim = 6, 5
+    args = [rng.normal(size=s).astype("float32") * 0.5
+            for s in [(3, 7, dim), (3, units), (3, units), (dim, 4 * units),
+                      (units, 4 * units), (4 * units,)]]
+    mask = jnp.asarray([[1] * 7, [1] * 4 + [0] * 3, [1] * 2 + [0] * 5], bool) if padded else None
+    weights = rng.normal(size=(3, 7, units)).astype("float32")  # a loss using every output
+
+    def loss(scan):
+        def f(x, h0, c0, kernel, recurrent, bias):
+            last, outputs, (h, c) = scan(x, h0, c0, mask, kernel, recurrent, bias,
+                                         go_backwards=backwards, zero_output_for_mask=zero_output)
+            return jnp.sum(outputs * weights) + jnp.sum(h * c) + jnp.sum(last ** 2)
+        return jax.value_and_grad(f, argnums=range(6))
+
+    def autodiff(*a, go_backwards, zero_output_for_mask):
+        return masked_scan(*a, keras.activations.tanh, keras.activations.sigmoid,
+                           go_backwards, zero_output_for_mask)
+    ours, reference = loss(jax_scan)(*args), loss(autodiff)(*args)
+    np.testing.assert_allclose(ours[0], reference[0], rtol=1e-5)
+    for got, want in zip(ours[1], reference[1]):
+        assert np.abs(want).max() > 0
+        np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
