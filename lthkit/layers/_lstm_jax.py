@@ -38,12 +38,14 @@ def _lstm(masked, x, keep, h0, c0, kernel, recurrent, bias):
 def _forward(masked, x, keep, h0, c0, kernel, recurrent, bias):
     steps, batch, dim = x.shape
     units = recurrent.shape[0]
-    projected = (x.reshape(steps * batch, dim) @ kernel + bias).reshape(steps, batch, 4 * units)
+    # The bias is added inside the loop: added to the projection here, it made XLA's loop
+    # 30 ms (of 76) slower at 100 tokens (the sum's layout costs every step's slice).
+    projected = (x.reshape(steps * batch, dim) @ kernel).reshape(steps, batch, 4 * units)
 
     def step(carry, inputs):
         h, c = carry
         xz, k = inputs if masked else (inputs, None)
-        z = xz + h @ recurrent
+        z = xz + h @ recurrent + bias
         i, f, g, o = _split(z, units)
         i, f, g, o = jax.nn.sigmoid(i), jax.nn.sigmoid(f), jnp.tanh(g), jax.nn.sigmoid(o)
         c_new = f * c + i * g

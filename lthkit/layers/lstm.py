@@ -7,8 +7,11 @@ final state) and round-trips through `.keras` files.
 How it runs. As in the dense and convolution layers, pruned weights are stored as zeros and
 the *gradient* of each kernel is multiplied by its mask, once per call, not inside every
 recurrent step. The masked kernels then go to the backend's fused LSTM where there is one
-(cuDNN on a GPU, for sequences without padding masks); otherwise to one scan over time
-(`masked_scan`), the same arithmetic as Keras's generic loop.
+(cuDNN on a GPU, for sequences without padding masks). Otherwise, on JAX, to `jax_scan`:
+one scan over time with its own backward pass (the kernels' gradients one product each
+after the loop; `lthkit/layers/_lstm_jax.py`), for Keras's default activations; and to
+`masked_scan`, the same arithmetic as Keras's generic loop differentiated by autodiff, for
+any other activation.
 """
 import keras
 from keras import ops
@@ -152,9 +155,9 @@ def masked_scan(sequences, h0, c0, mask, kernel, recurrent, bias, activation,
     `zero_output_for_mask`). Returns Keras's (last output, outputs in the order processed,
     [h, c]).
 
-    The input projection stays inside the step: on a CPU, projecting the whole sequence
-    first was 1.4x slower here (100 and 400 tokens; the big intermediate costs more than the
-    per-step products it saves)."""
+    The input projection stays inside the step: under autodiff, projecting the whole
+    sequence first was 1.4x slower on a CPU (the big intermediate costs more than the
+    per-step products it saves; `jax_scan`'s own backward pass is what makes it pay)."""
     inputs, keep = _time_major(sequences, mask, go_backwards)
     if keep is None:
         keep = ops.ones(ops.shape(inputs)[:2] + (1,), dtype=inputs.dtype)
