@@ -9,17 +9,20 @@ from lthkit.search.presets import KNOBS, experiment
 from lthkit.search.runs import (TARGETS, StoredRun, StoredVariants, diff_card, early_sweep,
                                rewind_sweep, stored, stored_named, stored_variants, target,
                                variants)
+from lthkit.search.tasks import EXECUTORS, LocalExecutor, Task, run_task, task_graph
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
                                   run_search)
 from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
 from lthkit.search import earlybird, stability  # noqa: E402,F401  (search.stability...)
 
-__all__ = ["CONTROLS", "KNOBS", "TARGETS",
-           "BatchStream", "BucketStream", "DataHParams", "Experiment", "Level", "ModelHParams",
+__all__ = ["CONTROLS", "EXECUTORS", "KNOBS", "TARGETS",
+           "BatchStream", "BucketStream", "DataHParams", "Experiment", "Level", "LocalExecutor",
+           "ModelHParams",
            "PruneHParams", "SearchHParams", "StoredRun", "StoredVariants", "TicketSearch",
            "TrainHParams",
            "Trainer", "dataset_for", "default_experiment", "diff_card", "early_sweep",
            "experiment",
            "experiment_for", "model_entry", "register_model", "stored_named",
-           "initial_weights", "model_for", "register_control", "rewind_sweep", "run_search",
-           "stored", "stored_variants", "target", "train_ticket", "variants"]
+           "initial_weights", "model_for", "register_control", "rewind_sweep",
+           "run_search", "run_task", "stored", "stored_variants", "Task", "target",
+           "task_graph", "train_ticket", "variants"]

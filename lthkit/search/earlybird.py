@@ -72,8 +72,8 @@ def early_bird(exp, store, level, replicate=0, window=5, threshold=0.1, data=Non
     if stored is None:
         search = TicketSearch(exp, store, data=data, quiet=quiet, replicates=[replicate])
         store.register(exp)
-        search._setup()
-        with search._lock("earlybird", path):
+        search.setup()
+        with search.lock("earlybird", path):
             stored = store.read_json(path) if path.exists() else None
             if stored is None:
                 stored = _trajectory(search, level, replicate)
@@ -88,10 +88,10 @@ def _trajectory(search, level, replicate):
     trainer, model = search.trainer, search.model
     spe, total = trainer.steps_per_epoch, trainer.iterations
     epochs = list(range(1, total // spe + 1))
-    ones = search._ones()
+    ones = search.ones()
     set_masks(model, ones)
-    restore(model, search._dense_weights(replicate, "init"))
-    metrics, snaps = trainer.train(search._seeds(replicate)[1],
+    restore(model, search.dense_weights(replicate, "init", prunable_only=False))
+    metrics, snaps = trainer.train(search.seeds(replicate)[1],
                                    snapshot_at={e * spe for e in epochs},
                                    desc=f"rep {replicate} dense, a mask every epoch")
 

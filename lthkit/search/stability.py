@@ -56,8 +56,8 @@ def instability(exp, store, round_=0, replicate=0, points=25, data=None, quiet=T
     if round_ > 0 and not store.done(exp, replicate, MAIN, round_ - 1):
         search.run()  # the ticket's mask comes from the rounds before it
     store.register(exp)
-    search._setup()
-    with search._lock("instability", path):
+    search.setup()
+    with search.lock("instability", path):
         if path.exists() and store.read_json(path) is not None:
             return store.read_json(path)
         result = _measure(search, round_, replicate, points)
@@ -67,8 +67,8 @@ def instability(exp, store, round_=0, replicate=0, points=25, data=None, quiet=T
 
 def _measure(search, round_, replicate, points):
     trainer, model, data = search.trainer, search.model, search.data
-    masks = search._masks(replicate, round_)
-    start = search._rewind_weights(replicate)
+    masks = search.ticket_masks(replicate, round_)
+    start = search.rewind_weights(replicate)
     at = search.rewind_at
     rest = trainer.iterations - at
     seeds = [derived_seed(search.exp.search.seed, replicate, round_, "instability", copy)
@@ -85,7 +85,7 @@ def _measure(search, round_, replicate, points):
         mixed = {k: ((1 - alpha) * ends[0][k] + alpha * ends[1][k]).astype(ends[0][k].dtype)
                  if k in trainable else ends[0][k] for k in ends[0]}
         restore(model, mixed)
-        _, accuracy, _ = trainer._evaluate(data.x_test, data.y_test)
+        _, accuracy, _ = trainer.evaluate(data.x_test, data.y_test)
         errors.append(1.0 - accuracy)
     barrier = max(errors) - (errors[0] + errors[-1]) / 2
     return {"at": at, "round": round_, "replicate": replicate, "points": points,

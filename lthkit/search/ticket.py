@@ -9,10 +9,10 @@ comes from round r's trained weights (iterative), or from the dense weights at e
 tickets). A round's next mask is saved *before* its metrics, so a finished round always has
 its successor's mask on disk. Controls train every level r >= 1 again (see `controls`).
 
-Work is split into items (replicate, branch, round), done level by level. Each item is
-locked while it trains, so several processes (one per core, or a chapter and the command
-line) share one experiment without doing anything twice; a process waits for what another
-holds. Anything not stored (weights; masks of an old or damaged run) is rebuilt: from the
+Work is split into tasks (replicate, branch, round; `lthkit.search.tasks`), done level by
+level. Each task is locked while it trains, so several processes (one per core, or a
+chapter and the command line) share one experiment without doing anything twice; a process
+waits for what another holds. Anything not stored (weights; masks of an old or damaged run) is rebuilt: from the
 seed, or by training again, and checked against the digests the store recorded.
 
 Trained weights are rebuilt exactly only by the same arithmetic: another CPU may train the
@@ -24,7 +24,6 @@ with the weights rebuilt here, recording the adoption beside the original digest
 (`digests.json`, "adopted").
 """
 import os
-import sys
 import time
 
 import keras
@@ -37,13 +36,13 @@ from lthkit.progress import bar
 from lthkit.pruning import (kernel_weights, kinds, layer_shapes, mask_counts, prune, restore,
                             set_masks, snapshot)
 from lthkit.search.controls import CONTROLS, Level
+from lthkit.search.tasks import executor_for, task_graph
 from lthkit.search.train import Trainer
 from lthkit.store import ResultStore
 from lthkit.store.identity import FORMAT, dense_hash, derived_seed, experiment_hash
 from lthkit.store.masks import load_masks, masks_digest, save_masks
 from lthkit.store.store import MAIN, accepted_digest, expected_counts
 
-POLL_SECONDS = 2.0
 COMPARED = ("test_accuracy", "early_stop_test_accuracy", "early_stop_iteration", "val_loss")
 
 
@@ -126,7 +125,8 @@ def _check_arrays(exp, data):
 class TicketSearch:
     """Runs (or resumes) one `Experiment` against a `ResultStore`."""
 
-    def __init__(self, exp, store, data=None, quiet=False, replicates=None, adopt_rebuilt=None):
+    def __init__(self, exp, store, data=None, quiet=False, replicates=None, adopt_rebuilt=None,
+                 executor="local"):
         self.exp, self.store, self.data, self.quiet = exp, store, data, quiet
         # None: as the environment says (the command lines' --adopt-rebuilt-weights sets
         # it, so that the analyses' own searches adopt too)
@@ -145,10 +145,10 @@ class TicketSearch:
             _check_arrays(exp, data)
         self.model = self.trainer = None
         self._locks = {}
-        self._said_waiting = False
+        self.executor = executor_for(executor)
 
     # -- setup -----------------------------------------------------------------------------
-    def _setup(self):
+    def setup(self):
         if self.data is None:
             self.data = dataset_for(self.exp)
         if self.model is None:
@@ -168,12 +168,13 @@ class TicketSearch:
             self.mask_at = None if s.mask_after is None else self._iterations(s.mask_after,
                                                                               "mask_after")
 
-    def dense_weights(self, replicate=0, name="init"):
+    def dense_weights(self, replicate=0, name="init", prunable_only=True):
         """The dense round's weights of `replicate`, keyed like the masks: "init" (the
         initialization every ticket rewinds to; rebuilt from the seed when not kept locally),
         "trained" (after round 0; trained again when not kept: as long as a round) or
         "at-<k>it". Checked against the digests the run recorded: weights that this machine
-        or backend computes differently raise `WeightsDiffer` (an `LthkitError`)."""
+        or backend computes differently raise `WeightsDiffer` (an `LthkitError`).
+        `prunable_only=False`: every variable of the model, as `restore()` takes them."""
         if isinstance(replicate, bool) or not isinstance(replicate, int) or \
                 not 0 <= replicate < self.exp.search.replicates:
             raise bad_param("replicate", replicate, f"a replicate id from 0 to "
@@ -182,8 +183,10 @@ class TicketSearch:
                 name in ("init", "trained") or
                 (name.startswith("at-") and name.endswith("it") and name[3:-2].isdigit())):
             raise bad_param("name", name, '"init", "trained" or "at-<k>it"')
-        self._setup()
-        return self._dense_kernels(replicate, name)
+        self.setup()
+        if prunable_only:
+            return self._dense_kernels(replicate, name)
+        return self._dense_weights(replicate, name)
 
     def _iterations(self, value, name):
         it = durations.to_iterations(value, self.trainer.steps_per_epoch, name)
@@ -192,20 +195,20 @@ class TicketSearch:
                                          f" ({self.trainer.iterations} iterations)")
         return it
 
-    def _seeds(self, rep):
+    def seeds(self, rep):
         s = self.exp.search
         return s.seed + rep, s.seed + 1000 + rep
 
-    def _lock(self, *parts):
+    def lock(self, *parts):
         key = tuple(str(p) for p in parts)
         if key not in self._locks:
             self._locks[key] = self.store.lock(*key)
         return self._locks[key]
 
-    def _item_lock(self, rep, branch, r):
+    def item_lock(self, rep, branch, r):
         if r == 0:
-            return self._lock("dense", self.store.dense_dir(self.exp), rep)
-        return self._lock(self.store.experiment_dir(self.exp), rep, branch, r)
+            return self.lock("dense", self.store.dense_dir(self.exp), rep)
+        return self.lock(self.store.experiment_dir(self.exp), rep, branch, r)
 
     # -- running -----------------------------------------------------------------------------
     def run(self):
@@ -218,20 +221,20 @@ class TicketSearch:
         self.store.check(self.exp)
         lost = self.store.lost_masks(self.exp, self.replicates)
         if lost:
-            self._setup()
+            self.setup()
             for rep, branch, r in lost:
-                with self._item_lock(rep, branch, r):
+                with self.item_lock(rep, branch, r):
                     if branch == MAIN:
-                        self._masks(rep, r)
+                        self.ticket_masks(rep, r)
                     else:
                         self._control_masks(rep, branch, r)
-        todo = [t for t in self.store.missing(self.exp) if t[0] in self.replicates]
+        missing = set(self.store.missing(self.exp))
+        todo = {task: deps for task, deps in task_graph(self.exp, self.replicates).items()
+                if task.item in missing}
         if todo:
-            self._setup()
-            order = {b: i for i, b in enumerate((MAIN,) + self.exp.search.controls)}
-            todo.sort(key=lambda t: (t[2], order[t[1]], t[0]))
+            self.setup()
             with bar(len(todo), self.exp.label, quiet=self.quiet, unit="round") as outer:
-                self._work(todo, outer)
+                self.executor.run(self, todo, outer)
         return self.store.table(self.exp)
 
     def rebuild_masks(self):
@@ -245,59 +248,18 @@ class TicketSearch:
                   and not self.store.mask_path(self.exp, rep, MAIN, r).exists()]
         if not wanted:
             return 0
-        self._setup()
+        self.setup()
         with bar(len(wanted), f"{self.exp.label} masks", quiet=self.quiet, unit="mask") as b:
             for rep, r in wanted:
-                with self._item_lock(rep, MAIN, r):
-                    self._masks(rep, r)
+                with self.item_lock(rep, MAIN, r):
+                    self.ticket_masks(rep, r)
                 b.update(1)
         return len(wanted)
 
-    def _ready(self, rep, branch, r):
-        done = self.store.done
-        if self.exp.search.mode == "oneshot":  # every level needs only the dense round
-            return r == 0 or done(self.exp, rep, MAIN, 0)
-        if branch == MAIN:
-            return r == 0 or done(self.exp, rep, MAIN, r - 1)
-        return done(self.exp, rep, MAIN, r - 1) and (r == 1 or done(self.exp, rep, branch, r - 1))
-
-    def _work(self, pending, outer):
-        from filelock import Timeout
-        while pending:
-            for item in pending:
-                if self.store.done(self.exp, *item):
-                    pending.remove(item)
-                    outer.update(1)
-                    break
-                if not self._ready(*item):
-                    continue
-                lock = self._item_lock(*item)
-                try:
-                    lock.acquire(timeout=0)
-                except Timeout:
-                    continue
-                try:
-                    if not self.store.done(self.exp, *item):
-                        self._do(*item)
-                finally:
-                    lock.release()
-                pending.remove(item)
-                outer.update(1)
-                rep, branch, r = item
-                m = self.store.metrics(self.exp, rep, branch, r) or {}
-                if m:
-                    outer.set_postfix(rep=rep, round=r, branch=branch,
-                                      remaining=f"{100 * m['remaining_fraction']:.1f}%",
-                                      acc=f"{m['early_stop_test_accuracy']:.4f}", refresh=False)
-                break
-            else:
-                if not self._said_waiting:
-                    print(f"{self.exp.label}: waiting for rounds another process is training",
-                          file=sys.stderr, flush=True)
-                    self._said_waiting = True
-                time.sleep(POLL_SECONDS)
-
-    def _do(self, rep, branch, r):
+    def train_item(self, rep, branch, r):
+        """Train round `r` of `branch` of replicate `rep` (its prerequisites stored; see
+        `lthkit.search.tasks`), writing its metrics and masks to the store."""
+        self.setup()
         if branch == MAIN and r == 0:
             self._dense_round(rep)
         elif branch == MAIN:
@@ -357,27 +319,27 @@ class TicketSearch:
         weights = self._stored_weights(rep, name)
         if weights is not None:
             return weights
-        with self._lock("dense", self.store.dense_dir(self.exp), rep):
+        with self.lock("dense", self.store.dense_dir(self.exp), rep):
             weights = self._stored_weights(rep, name)
             if weights is not None:
                 return weights
             if name == "init":
                 return self._keep(rep, "init", initial_weights(self.exp, self.data,
-                                                               self._seeds(rep)[0]))
+                                                               self.seeds(rep)[0]))
             if name == "trained":
                 self._dense_round(rep, replay=True)
                 return self._stored_weights(rep, "trained")
             at = int(name[len("at-"):-len("it")])
-            set_masks(self.model, self._ones())
+            set_masks(self.model, self.ones())
             restore(self.model, self._dense_weights(rep, "init"))
-            weights = self.trainer.advance(self._seeds(rep)[1], at,
+            weights = self.trainer.advance(self.seeds(rep)[1], at,
                                            f"rep {rep} dense weights after {at} it")
             return self._keep(rep, name, weights)
 
-    def _ones(self):
+    def ones(self):
         return {k: np.ones(v["shape"], dtype=bool) for k, v in self.layers.items()}
 
-    def _rewind_weights(self, rep):
+    def rewind_weights(self, rep):
         return self._dense_weights(rep, _at_name(self.rewind_at))
 
     def _dense_kernels(self, rep, name):
@@ -396,7 +358,7 @@ class TicketSearch:
         return self.trainer.train(data_seed, snapshot_at=snapshot_at, desc=desc)
 
     def _record(self, rep, branch, r, masks, metrics, **extra):
-        init_seed, data_seed = self._seeds(rep)
+        init_seed, data_seed = self.seeds(rep)
         return {"format": FORMAT, "experiment": experiment_hash(self.exp),
                 "dense": dense_hash(self.exp), "replicate": rep, "round": r, "branch": branch,
                 "init_seed": init_seed, "data_seed": data_seed,
@@ -415,9 +377,9 @@ class TicketSearch:
     def _dense_round(self, rep, replay=False):
         """Train round 0 (or train it again to rebuild its weights: `replay`)."""
         init = self._dense_weights(rep, "init")
-        ones = self._ones()
+        ones = self.ones()
         snap_at = {k for k in (self.rewind_at, self.mask_at) if k}
-        metrics, snaps = self._train(init, ones, self._seeds(rep)[1], snap_at,
+        metrics, snaps = self._train(init, ones, self.seeds(rep)[1], snap_at,
                                      f"rep {rep} round 0 main (dense)")
         record = self._record(rep, MAIN, 0, ones, metrics)
         # an adoption of these trained weights records what the replayed network scored
@@ -449,7 +411,7 @@ class TicketSearch:
         level q keeps rates**q of the weights. `scores`: {key: array}, or a function that
         returns them (called only if some level is not given by `stored(q)`, which returns
         a stored mask or None)."""
-        masks = self._ones()
+        masks = self.ones()
         for q in range(1, last + 1):
             kept = stored(q) if stored is not None else None
             if kept is not None:
@@ -461,10 +423,10 @@ class TicketSearch:
             masks = self._next_masks(rep, q - 1, scores, masks, criterion)
             yield q, masks, True
 
-    def _masks(self, rep, r):
+    def ticket_masks(self, rep, r):
         """The ticket's mask of level r: stored (and checked), or rebuilt."""
         if r == 0:
-            return self._ones()
+            return self.ones()
         masks = self.store.masks(self.exp, rep, MAIN, r)
         if masks is not None:
             return masks
@@ -472,7 +434,7 @@ class TicketSearch:
             self._cut_levels(rep)
             masks = self.store.masks(self.exp, rep, MAIN, r)
         elif r == 1:
-            masks = self._next_masks(rep, r - 1, self._dense_scores(rep), self._masks(rep, r - 1))
+            masks = self._next_masks(rep, r - 1, self._dense_scores(rep), self.ticket_masks(rep, r - 1))
             self._save_mask(rep, r, masks)
         else:
             self._main_round(rep, r - 1, replay=True)
@@ -523,10 +485,10 @@ class TicketSearch:
 
     def _main_round(self, rep, r, replay=False):
         """Train level r of the ticket (or train it again to rebuild mask r + 1)."""
-        masks = self._masks(rep, r)
+        masks = self.ticket_masks(rep, r)
         iterative = self.exp.search.mode == "iterative"
         snap_at = {self.mask_at} if (self.mask_at is not None and iterative) else set()
-        metrics, snaps = self._train(self._rewind_weights(rep), masks, self._seeds(rep)[1],
+        metrics, snaps = self._train(self.rewind_weights(rep), masks, self.seeds(rep)[1],
                                      snap_at, f"rep {rep} round {r} main")
         if self.exp.search.mode == "iterative":
             scores = (kernel_weights(self.model) if self.mask_at is None
@@ -551,14 +513,14 @@ class TicketSearch:
         if m is not None:
             return {k: v for k, v in m["remaining"].items() if k != "total"}
         counts = expected_counts(self.exp, self.layers, r)
-        return counts or {k: int(m.sum()) for k, m in self._masks(rep, r).items()}
+        return counts or {k: int(m.sum()) for k, m in self.ticket_masks(rep, r).items()}
 
     def _level(self, rep, control, r):
         cache = {}
 
         def ticket_masks():
             if "masks" not in cache:
-                cache["masks"] = self._masks(rep, r)
+                cache["masks"] = self.ticket_masks(rep, r)
             return cache["masks"]
 
         paths = {key: w.path for key, (_, w, _) in _masked(self.model).items()}
@@ -566,7 +528,7 @@ class TicketSearch:
                                                                 control),
                       kinds=self.kinds, ticket_counts=self._ticket_counts(rep, r),
                       previous_masks=self._control_masks(rep, control, r - 1),
-                      rewind_weights=self._rewind_weights(rep), _ticket_masks=ticket_masks,
+                      rewind_weights=self.rewind_weights(rep), _ticket_masks=ticket_masks,
                       _fresh_weights=lambda seed: initial_weights(self.exp, self.data, seed),
                       _paths=paths)
         return level, cache
@@ -581,7 +543,7 @@ class TicketSearch:
     def _control_masks(self, rep, control, r):
         """The masks control `control` trained at level r (its own, the ticket's, or rebuilt)."""
         if r == 0:
-            return self._ones()
+            return self.ones()
         path = self.store.mask_path(self.exp, rep, control, r)
         if path.exists():
             masks = self.store.masks(self.exp, rep, control, r)
@@ -589,7 +551,7 @@ class TicketSearch:
                 return masks
         m = self.store.metrics(self.exp, rep, control, r)
         if m is not None and m.get("masks_from", MAIN) == MAIN:
-            return self._masks(rep, r)
+            return self.ticket_masks(rep, r)
         _, masks, own, _ = self._control(rep, control, r)
         if own:
             save_masks(path, masks)
@@ -599,7 +561,7 @@ class TicketSearch:
         weights, masks, own, level = self._control(rep, control, r)
         if own:
             save_masks(self.store.mask_path(self.exp, rep, control, r), masks)
-        metrics, _ = self._train(weights, masks, self._seeds(rep)[1], set(),
+        metrics, _ = self._train(weights, masks, self.seeds(rep)[1], set(),
                                  f"rep {rep} round {r} {control}")
         record = self._record(rep, control, r, masks, metrics, control_seed=level.seed,
                               masks_from="own" if own else MAIN)
@@ -662,13 +624,15 @@ def _masked(model):
     return masked_variables(model)
 
 
-def run_search(exp, store=None, data=None, quiet=False, replicates=None, adopt_rebuilt=None):
+def run_search(exp, store=None, data=None, quiet=False, replicates=None, adopt_rebuilt=None,
+               executor="local"):
     """Run or resume `exp`; returns the tidy results table (pandas DataFrame).
 
     `replicates` (ids) restricts this call to some replicates, e.g. to run them in
     parallel processes; the table holds whatever the store has. `store`: a `ResultStore` or
     a folder (str or Path); without one, results go to the user's cache (the book's
-    chapters pass the store of their profile).
+    chapters pass the store of their profile). `executor`: who trains the rounds
+    (`lthkit.search.tasks.EXECUTORS`; "local": this process).
     """
     from pathlib import Path
     if store is None:
@@ -677,4 +641,4 @@ def run_search(exp, store=None, data=None, quiet=False, replicates=None, adopt_r
     elif isinstance(store, (str, Path)):
         store = ResultStore(Path(store))
     return TicketSearch(exp, store, data=data, quiet=quiet, replicates=replicates,
-                        adopt_rebuilt=adopt_rebuilt).run()
+                        adopt_rebuilt=adopt_rebuilt, executor=executor).run()

@@ -253,7 +253,7 @@ class Trainer:
             total, pad = total + x.size, pad + int(np.count_nonzero(x == 0))
         return pad / max(total, 1)
 
-    def _evaluate(self, x, y):
+    def evaluate(self, x, y):
         """(loss, headline score, {other metric: value})."""
         if self.bucket:
             out = self.model.evaluate(EvalStream(x, y, self.hp.eval_batch_size), verbose=0,
@@ -310,12 +310,12 @@ class Trainer:
                 if stop in snaps:
                     snapshots[stop] = snapshot(self.model)
                 if stop in evals:
-                    val_loss, val_acc, val_extra = self._evaluate(d.x_val, d.y_val)
+                    val_loss, val_acc, val_extra = self.evaluate(d.x_val, d.y_val)
                     improved = not curves["val_loss"] or val_loss < min(curves["val_loss"])
                     test_loss = test_acc = None
                     test_extra = {k: None for k in val_extra}
                     if self.hp.test_curve or improved or stop == total:
-                        test_loss, test_acc, test_extra = self._evaluate(d.x_test, d.y_test)
+                        test_loss, test_acc, test_extra = self.evaluate(d.x_test, d.y_test)
                     values = dict(zip(("iteration", "train_loss", "val_loss", "val_accuracy",
                                        "test_loss", "test_accuracy"),
                                       (stop, history.history["loss"][-1], val_loss, val_acc,

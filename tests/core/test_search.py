@@ -376,14 +376,14 @@ def test_a_one_shot_search_cuts_every_level_from_the_trained_weights_at_once(tmp
     exp = tiny_experiment(rounds=3, mode="oneshot")
     store = ResultStore(tmp_path)
     search = TicketSearch(exp, store, data=tiny_data, quiet=True, replicates=[0])
-    search._setup()
+    search.setup()
     search._dense_round(0)
-    level1 = search._masks(0, 1)
+    level1 = search.ticket_masks(0, 1)
     # the first level's mask brings every level's: rates**r of the same trained weights
     kept = [sum(int(m.sum()) for m in store.masks(exp, 0, "main", r).values()) for r in (1, 2, 3)]
     assert kept[0] > kept[1] > kept[2] > 0
     assert all(np.array_equal(level1[k], store.masks(exp, 0, "main", 1)[k]) for k in level1)
-    trained = kernel_weights(search.model, search._dense_weights(0, "trained"))
+    trained = search.dense_weights(0, "trained")
     for key, m in store.masks(exp, 0, "main", 3).items():  # the largest trained weights
         assert np.abs(trained[key][m]).min() >= np.abs(trained[key][~m]).max()
     # so a machine that cannot rebuild the trained weights exactly still trains every level
