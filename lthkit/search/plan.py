@@ -7,6 +7,8 @@ entry is resumable: running the plan again skips what is stored and trains what 
     python -m lthkit.search.plan                # what is stored, what is left (and its hours)
     python -m lthkit.search.plan --run          # train the whole queue, in order
     python -m lthkit.search.plan --run --only text_cnn/imdb end2end
+    python -m lthkit.search.plan --run --ray              # on a local Ray instance
+    python -m lthkit.search.plan --run --ray HEAD:6379    # on a Ray cluster
 
 Run it once per machine: one process at a time trains fastest on a small CPU. On this
 book's 2-core machine two processes train no more steps per second in all than one
@@ -202,8 +204,10 @@ def summary(table):
     return line
 
 
-def run(names=None, store=None, quiet=False):
-    """Train the entries named in `names` (default: all), in the plan's order."""
+def run(names=None, store=None, quiet=False, executor="local"):
+    """Train the entries named in `names` (default: all), in the plan's order; each entry's
+    rounds through `executor` (`lthkit.search.tasks.EXECUTORS`, e.g. "ray"; the analyses
+    that follow a search run in this process)."""
     from lthkit._errors import bad_param
     from lthkit.profiles import results_store
     from lthkit.search.earlybird import report
@@ -228,7 +232,7 @@ def run(names=None, store=None, quiet=False):
             continue
         if exp.to_dict()["data"] != data_key:
             data, data_key = dataset_for(exp), exp.to_dict()["data"]
-        TicketSearch(exp, store, data=data, quiet=quiet).run()
+        TicketSearch(exp, store, data=data, quiet=quiet, executor=executor).run()
         if e.instability_rounds:
             instability_table({e.name: exp}, store, rounds=e.instability_rounds,
                               replicates=e.instability_replicates, points=POINTS, data=data,
@@ -253,6 +257,9 @@ def main(argv=None):
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these entries")
     p.add_argument("--store", help="result store folder (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                   help="train the rounds on Ray: a local instance, or the cluster at ADDRESS "
+                        "(HOST:PORT of `ray start --head`; workers write to the same --store)")
     add_adopt_option(p)
     add_import_option(p)
     args = p.parse_args(argv)
@@ -260,8 +267,15 @@ def main(argv=None):
     from lthkit.store import ResultStore
     store = ResultStore(args.store) if args.store else None
     try:
+        executor = "local"
+        if args.ray:
+            from lthkit.search.ray_executor import RayExecutor, check_reachable
+            address = None if args.ray == "local" else args.ray
+            if address not in (None, "auto"):
+                check_reachable(address)
+            executor = RayExecutor(address=address)
         if args.run:
-            run(args.only, store, quiet=args.quiet)
+            run(args.only, store, quiet=args.quiet, executor=executor)
         table = status(store)
         print(table.to_string(index=False, na_rep=""))
         print(summary(table))

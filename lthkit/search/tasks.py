@@ -8,7 +8,9 @@
   masks there, and returns its metrics. It holds the task's lock while it trains, so two
   processes never train the same round.
 - An executor runs a plan: `LocalExecutor` is this process, one task at a time, each as
-  soon as what it waits for is stored, leaving to another process a task that process holds.
+  soon as what it waits for is stored, leaving to another process a task that process holds;
+  `RayExecutor` (`lthkit.search.ray_executor`) hands the tasks to Ray, on this machine or a
+  cluster.
 
 Dependencies (as `TicketSearch` has always run them): round 0 (the dense network) waits for
 nothing; an iterative ticket's round r waits for its round r - 1 (which saves mask r); a
@@ -134,12 +136,23 @@ class LocalExecutor:
                 time.sleep(self.poll_seconds)
 
 
-EXECUTORS = {"local": LocalExecutor}
+def _ray_executor():
+    from lthkit.search.ray_executor import RayExecutor
+    return RayExecutor()
 
 
-def executor_for(name):
-    """The executor named `name` (one of `EXECUTORS`)."""
+# name -> a function making the executor ("ray": a local Ray instance, or the one this
+# process joined with `lthkit.search.ray_executor.connect`)
+EXECUTORS = {"local": LocalExecutor, "ray": _ray_executor}
+
+
+def executor_for(executor):
+    """The executor named `executor` (one of `EXECUTORS`), or `executor` itself if it is one
+    (an object with `run(search, tasks, progress)`, e.g. `RayExecutor(address=...)`)."""
     from lthkit._errors import bad_param
-    if name not in EXECUTORS:
-        raise bad_param("executor", name, "one of " + ", ".join(EXECUTORS))
-    return EXECUTORS[name]()
+    if callable(getattr(executor, "run", None)):
+        return executor
+    if not isinstance(executor, str) or executor not in EXECUTORS:
+        raise bad_param("executor", executor, "one of " + ", ".join(EXECUTORS) +
+                        ", or an executor object")
+    return EXECUTORS[executor]()
