@@ -210,36 +210,44 @@ def run(names=None, store=None, quiet=False, executor="local"):
     that follow a search run in this process)."""
     from lthkit._errors import bad_param
     from lthkit.profiles import results_store
-    from lthkit.search.earlybird import report
-    from lthkit.search.stability import instability_table
+    from lthkit.progress import bar
     from lthkit.search.ticket import TicketSearch, dataset_for
+    from lthkit.store import experiment_hash
     store = store or results_store("full")
     plan = entries()
     known = [e.name for e in plan]
     for name in names or ():
         if name not in known:
             raise bad_param("only", name, "the name of a stored run: " + ", ".join(known))
+    chosen = [(e, e.experiment()) for e in plan if not names or e.name in names]
+    # one bar for the plan: the rounds left in all (a search shared by entries counted once)
+    rounds = {experiment_hash(exp): len(store.missing(exp)) for _, exp in chosen}
     data, data_key = None, None  # one dataset in memory at a time, reused by its neighbours
-    for e in plan:
-        if names and e.name not in names:
-            continue
-        exp = e.experiment()
-        left = (len(store.missing(exp)),
-                sum(not p.exists() for p in e.analysis_paths(store, exp)))
-        print(f"== {e.name}: {store.experiment_dir(exp).name}, {left[0]} rounds and "
-              f"{left[1]} analyses to go", flush=True)
-        if left == (0, 0):
-            continue
-        if exp.to_dict()["data"] != data_key:
-            data, data_key = dataset_for(exp), exp.to_dict()["data"]
-        TicketSearch(exp, store, data=data, quiet=quiet, executor=executor).run()
-        if e.instability_rounds:
-            instability_table({e.name: exp}, store, rounds=e.instability_rounds,
-                              replicates=e.instability_replicates, points=POINTS, data=data,
-                              quiet=quiet)
-        if e.early_bird_level is not None:
-            report(exp, store, e.early_bird_level, replicates=range(exp.search.replicates),
-                   data=data, quiet=quiet)
+    with bar(sum(rounds.values()), "plan", quiet=quiet, unit="round") as progress:
+        for e, exp in chosen:
+            left = (len(store.missing(exp)),
+                    sum(not p.exists() for p in e.analysis_paths(store, exp)))
+            progress.write(f"== {e.name}: {store.experiment_dir(exp).name}, {left[0]} rounds "
+                           f"and {left[1]} analyses to go")
+            if left == (0, 0):
+                continue
+            if exp.to_dict()["data"] != data_key:
+                data, data_key = dataset_for(exp), exp.to_dict()["data"]
+            TicketSearch(exp, store, data=data, quiet=quiet, executor=executor).run(progress)
+            _analyses(e, exp, store, data, quiet)
+
+
+def _analyses(e, exp, store, data, quiet):
+    """The analyses that follow entry `e`'s search, in this process."""
+    from lthkit.search.earlybird import report
+    from lthkit.search.stability import instability_table
+    if e.instability_rounds:
+        instability_table({e.name: exp}, store, rounds=e.instability_rounds,
+                          replicates=e.instability_replicates, points=POINTS, data=data,
+                          quiet=quiet)
+    if e.early_bird_level is not None:
+        report(exp, store, e.early_bird_level, replicates=range(exp.search.replicates),
+               data=data, quiet=quiet)
 
 
 def main(argv=None):

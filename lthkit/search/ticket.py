@@ -211,8 +211,10 @@ class TicketSearch:
         return self.lock(self.store.experiment_dir(self.exp), rep, branch, r)
 
     # -- running -----------------------------------------------------------------------------
-    def run(self):
-        """Train whatever is missing; return the tidy results table.
+    def run(self, progress=None):
+        """Train whatever is missing; return the tidy results table. `progress`: a tqdm bar
+        to advance one step per round (a plan's, shared by its searches); default: a bar
+        of this search's own.
 
         Work goes level by level (all replicates of round r, then its controls), so an
         interrupted long run has usable replicates for every level it reached.
@@ -231,7 +233,11 @@ class TicketSearch:
         missing = set(self.store.missing(self.exp))
         todo = {task: deps for task, deps in task_graph(self.exp, self.replicates).items()
                 if task.item in missing}
-        if todo:
+        if todo and progress is not None:
+            self.setup()
+            progress.set_description(self.exp.label, refresh=False)
+            self.executor.run(self, todo, progress)
+        elif todo:
             self.setup()
             with bar(len(todo), self.exp.label, quiet=self.quiet, unit="round") as outer:
                 self.executor.run(self, todo, outer)

@@ -144,8 +144,10 @@ def test_the_queue_trains_what_is_missing_then_nothing(tmp_path, monkeypatch, ca
                       instability_replicates=(0,))
     monkeypatch.setattr(plan, "entries", lambda: [entry])
     store = ResultStore(tmp_path)
-    plan.run(store=store, quiet=True)
-    assert "3 rounds and 1 analyses to go" in capsys.readouterr().out
+    plan.run(store=store)
+    out = capsys.readouterr()
+    assert "3 rounds and 1 analyses to go" in out.out
+    assert "3/3" in out.err  # one bar for the plan: rounds done / rounds left at the start
     assert store.complete(entry.experiment())
     assert all(p.exists() for p in entry.analysis_paths(store))
     import lthkit.search.ticket as ticket
