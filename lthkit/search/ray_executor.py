@@ -119,6 +119,7 @@ class RayExecutor:
         self.address, self.num_cpus, self.gpus = address, num_cpus, gpus
 
     def run(self, search, tasks, progress):
+        from lthkit.search.tasks import round_done
         ray = _ray()
         dashboard = connect(self.address, self.num_cpus)
         if dashboard:
@@ -143,12 +144,5 @@ class RayExecutor:
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)
             for ref in finished:
-                metrics = ray.get(ref)  # raises the task's error, if it failed
-                task = by_ref[ref]
-                progress.update(1)
-                if metrics:
-                    progress.set_postfix(rep=task.replicate, round=task.round,
-                                         branch=task.branch,
-                                         remaining=f"{100 * metrics['remaining_fraction']:.1f}%",
-                                         acc=f"{metrics['early_stop_test_accuracy']:.4f}",
-                                         refresh=False)
+                # ray.get raises the task's error, if it failed
+                round_done(progress, by_ref[ref], ray.get(ref))

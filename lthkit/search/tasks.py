@@ -85,6 +85,15 @@ def run_task(exp, store, task, data=None, quiet=False, adopt_rebuilt=None, searc
     return store.metrics(exp, *task.item)
 
 
+def round_done(progress, task, metrics):
+    """Advance an executor's bar by `task`, showing its numbers (`metrics`, if any)."""
+    progress.update(1)
+    if metrics:
+        progress.set_postfix(rep=task.replicate, round=task.round, branch=task.branch,
+                             remaining=f"{100 * metrics['remaining_fraction']:.1f}%",
+                             acc=f"{metrics['early_stop_test_accuracy']:.4f}", refresh=False)
+
+
 class LocalExecutor:
     """This process trains the tasks, one at a time, in the plan's order: the first task
     whose prerequisites are stored and that no other process holds. When every task left
@@ -120,13 +129,7 @@ class LocalExecutor:
                 finally:
                     lock.release()
                 pending.remove(task)
-                progress.update(1)
-                if metrics:
-                    progress.set_postfix(rep=task.replicate, round=task.round,
-                                         branch=task.branch,
-                                         remaining=f"{100 * metrics['remaining_fraction']:.1f}%",
-                                         acc=f"{metrics['early_stop_test_accuracy']:.4f}",
-                                         refresh=False)
+                round_done(progress, task, metrics)
                 break
             else:
                 if not said_waiting:
