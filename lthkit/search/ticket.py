@@ -12,8 +12,9 @@ its successor's mask on disk. Controls train every level r >= 1 again (see `cont
 Work is split into tasks (replicate, branch, round; `lthkit.search.tasks`), done level by
 level. Each task is locked while it trains, so several processes (one per core, or a
 chapter and the command line) share one experiment without doing anything twice; a process
-waits for what another holds. Anything not stored (weights; masks of an old or damaged run) is rebuilt: from the
-seed, or by training again, and checked against the digests the store recorded.
+waits for what another holds. Anything not stored (weights; masks of an old or damaged
+run) is rebuilt: from the seed, or by training again, and checked against the digests the
+store recorded.
 
 Trained weights are rebuilt exactly only by the same arithmetic: another CPU may train the
 dense round to weights that differ in the last bits, and a run refuses them
@@ -233,14 +234,14 @@ class TicketSearch:
         missing = set(self.store.missing(self.exp))
         todo = {task: deps for task, deps in task_graph(self.exp, self.replicates).items()
                 if task.item in missing}
-        if todo and progress is not None:
+        if todo:
             self.setup()
-            progress.set_description(self.exp.label, refresh=False)
-            self.executor.run(self, todo, progress)
-        elif todo:
-            self.setup()
-            with bar(len(todo), self.exp.label, quiet=self.quiet, unit="round") as outer:
-                self.executor.run(self, todo, outer)
+            if progress is not None:
+                progress.set_description(self.exp.label, refresh=False)
+                self.executor.run(self, todo, progress)
+            else:
+                with bar(len(todo), self.exp.label, quiet=self.quiet, unit="round") as outer:
+                    self.executor.run(self, todo, outer)
         return self.store.table(self.exp)
 
     def rebuild_masks(self):
