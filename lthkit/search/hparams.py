@@ -211,6 +211,9 @@ class SearchHParams:
         ticket's per-layer sparsity), or any control registered with `register_control`.
     replicates / seed: replicate i uses initialization seed `seed + i` and data-order seed
         `seed + 1000 + i`.
+    gpus: the GPUs each round asks for on Ray (`executor="ray"`): 0 (default) trains on
+        one CPU, 1 on a GPU of its own, 0.5 two rounds share one. Not part of the
+        experiment's identity: where a round trains does not change what it computes.
     """
     mode: str = "iterative"
     rounds: int = 25
@@ -220,6 +223,7 @@ class SearchHParams:
     controls: tuple = ()
     replicates: int = 1
     seed: int = 0
+    gpus: float = 0
 
     def __post_init__(self):
         from lthkit.search.controls import check_controls
@@ -241,6 +245,9 @@ class SearchHParams:
         object.__setattr__(self, "levels", tuple(sorted(levels)))
         _check_int("replicates", self.replicates, 1)
         _check_int("seed", self.seed, 0)
+        if isinstance(self.gpus, bool) or not isinstance(self.gpus, numbers.Real) or \
+                not self.gpus >= 0:
+            raise bad_param("gpus", self.gpus, "a number >= 0 of GPUs per round (0: CPU only)")
 
     @property
     def last_round(self):

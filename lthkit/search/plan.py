@@ -9,6 +9,7 @@ entry is resumable: running the plan again skips what is stored and trains what 
     python -m lthkit.search.plan --run --only text_cnn/imdb end2end
     python -m lthkit.search.plan --run --ray              # on a local Ray instance
     python -m lthkit.search.plan --run --ray HEAD:6379    # on a Ray cluster
+    python -m lthkit.search.plan --run --ray --gpus 1     # each round on a GPU of its own
 
 Run it once per machine: one process at a time trains fastest on a small CPU. On this
 book's 2-core machine two processes train no more steps per second in all than one
@@ -207,12 +208,14 @@ def summary(table):
 def run(names=None, store=None, quiet=False, executor="local"):
     """Train the entries named in `names` (default: all), in the plan's order; each entry's
     rounds through `executor` (`lthkit.search.tasks.EXECUTORS`, e.g. "ray"; the analyses
-    that follow a search run in this process)."""
+    that follow a search run in this process). An executor that runs graphs (Ray) gets every
+    entry's rounds at once, as one graph (`_run_graph`); the local one trains entry after
+    entry."""
     from lthkit._errors import bad_param
     from lthkit.profiles import results_store
     from lthkit.progress import bar
-    from lthkit.search.ticket import TicketSearch, dataset_for
-    from lthkit.store import experiment_hash
+    from lthkit.search.tasks import executor_for
+    from lthkit.search.ticket import TicketSearch
     store = store or results_store("full")
     plan = entries()
     known = [e.name for e in plan]
@@ -220,10 +223,13 @@ def run(names=None, store=None, quiet=False, executor="local"):
         if name not in known:
             raise bad_param("only", name, "the name of a stored run: " + ", ".join(known))
     chosen = [(e, e.experiment()) for e in plan if not names or e.name in names]
-    # one bar for the plan: the rounds left in all (a search shared by entries counted once)
-    rounds = {experiment_hash(exp): len(store.missing(exp)) for _, exp in chosen}
-    data, data_key = None, None  # one dataset in memory at a time, reused by its neighbours
-    with bar(sum(rounds.values()), "plan", quiet=quiet, unit="round") as progress:
+    executor = executor_for(executor)
+    datasets = {}  # the local executor keeps one dataset at a time, reused by its neighbours
+    with bar(rounds_left(store, [exp for _, exp in chosen]), "plan", quiet=quiet,
+             unit="round") as progress:
+        if callable(getattr(executor, "run_graph", None)):
+            _run_graph(chosen, store, executor, progress, quiet, datasets)
+            return
         for e, exp in chosen:
             left = (len(store.missing(exp)),
                     sum(not p.exists() for p in e.analysis_paths(store, exp)))
@@ -231,10 +237,63 @@ def run(names=None, store=None, quiet=False, executor="local"):
                            f"and {left[1]} analyses to go")
             if left == (0, 0):
                 continue
-            if exp.to_dict()["data"] != data_key:
-                data, data_key = dataset_for(exp), exp.to_dict()["data"]
+            data = _data(datasets, exp, keep_one=True)
             TicketSearch(exp, store, data=data, quiet=quiet, executor=executor).run(progress)
             _analyses(e, exp, store, data, quiet)
+
+
+def rounds_left(store, exps):
+    """The rounds `exps` have left to train in `store`, each counted once: a search shared
+    by several entries, and a dense round shared by several searches (`dense_hash`)."""
+    from lthkit.store import experiment_hash
+    from lthkit.store.identity import dense_hash
+    items, seen = set(), set()
+    for exp in exps:
+        key = experiment_hash(exp)
+        if key in seen:
+            continue
+        seen.add(key)
+        for rep, branch, r in store.missing(exp):
+            items.add(("dense", dense_hash(exp), rep) if r == 0 else (key, rep, branch, r))
+    return len(items)
+
+
+def _data(datasets, exp, keep_one=False):
+    """The dataset of `exp`, loaded once per distinct setting (`keep_one`: forget the
+    others, so that one dataset at a time stays in memory)."""
+    from lthkit._io import canonical_json
+    from lthkit.search.ticket import dataset_for
+    key = canonical_json(exp.to_dict()["data"])
+    if key not in datasets:
+        if keep_one:
+            datasets.clear()
+        datasets[key] = dataset_for(exp)
+    return datasets[key]
+
+
+def _run_graph(chosen, store, executor, progress, quiet, datasets):
+    """Every chosen entry's missing rounds as one graph on `executor` (searches shared by
+    entries once), then each entry's analyses, in the plan's order, in this process."""
+    from lthkit.store import experiment_hash
+    from lthkit.search.ticket import TicketSearch
+    jobs, seen = [], set()
+    for e, exp in chosen:
+        if experiment_hash(exp) in seen:
+            continue
+        seen.add(experiment_hash(exp))
+        search = TicketSearch(exp, store, data=_data(datasets, exp), quiet=quiet,
+                              executor=executor)
+        todo = search.pending()
+        if todo:
+            search.setup()
+            jobs.append((search, todo))
+    progress.write(f"== {len(jobs)} searches with rounds to train, as one graph")
+    if jobs:
+        executor.run_graph(jobs, progress)
+    for e, exp in chosen:
+        if any(not p.exists() for p in e.analysis_paths(store, exp)):
+            progress.write(f"== {e.name}: analyses")
+            _analyses(e, exp, store, _data(datasets, exp), quiet)
 
 
 def _analyses(e, exp, store, data, quiet):
@@ -268,6 +327,9 @@ def main(argv=None):
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
                    help="train the rounds on Ray: a local instance, or the cluster at ADDRESS "
                         "(HOST:PORT of `ray start --head`; workers write to the same --store)")
+    p.add_argument("--gpus", type=float, metavar="N",
+                   help="with --ray: the GPUs each round asks for (default: each experiment's "
+                        "search.gpus, 0 = one CPU)")
     add_adopt_option(p)
     add_import_option(p)
     args = p.parse_args(argv)
@@ -281,7 +343,9 @@ def main(argv=None):
             address = None if args.ray == "local" else args.ray
             if address not in (None, "auto"):
                 check_reachable(address)
-            executor = RayExecutor(address=address)
+            executor = RayExecutor(address=address, gpus=args.gpus)
+        elif args.gpus is not None:
+            p.error("--gpus needs --ray")
         if args.run:
             run(args.only, store, quiet=args.quiet, executor=executor)
         table = status(store)

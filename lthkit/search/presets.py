@@ -19,6 +19,7 @@ KNOBS = {
     "seed": ("search", "seed"), "controls": ("search", "controls"),
     "mode": ("search", "mode"), "rewind": ("search", "rewind"),
     "mask_after": ("search", "mask_after"), "levels": ("search", "levels"),
+    "gpus": ("search", "gpus"),
     "training": ("train", "training"), "eval_every": ("train", "eval_every"),
     "learning_rate": ("train", "learning_rate"), "batch_size": ("train", "batch_size"),
     "batching": ("train", "batching"), "test_curve": ("train", "test_curve"),

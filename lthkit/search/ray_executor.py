@@ -109,38 +109,66 @@ def _train(exp, root, task, data, quiet, adopt_rebuilt, *after):
 
 
 class RayExecutor:
-    """Runs a search's tasks as Ray tasks (1 CPU each, or `gpus` GPUs where asked for),
-    connecting first if this process has not (`address`, `num_cpus`: see `connect`)."""
+    """Runs a search's tasks as Ray tasks, 1 CPU each, or the GPUs its experiment asks for
+    (`SearchHParams.gpus`; `gpus` here overrides it for every task), connecting first if
+    this process has not (`address`, `num_cpus`: see `connect`)."""
 
-    def __init__(self, address=None, num_cpus=None, gpus=0):
-        if isinstance(gpus, bool) or not isinstance(gpus, (int, float)) or gpus < 0:
+    def __init__(self, address=None, num_cpus=None, gpus=None):
+        if gpus is not None and (isinstance(gpus, bool) or not isinstance(gpus, (int, float))
+                                 or gpus < 0):
             from lthkit._errors import bad_param
-            raise bad_param("gpus", gpus, "a number >= 0 of GPUs per task")
+            raise bad_param("gpus", gpus, "a number >= 0 of GPUs per task, or None (each "
+                                          "experiment's search.gpus)")
         self.address, self.num_cpus, self.gpus = address, num_cpus, gpus
 
+    def gpus_for(self, exp):
+        """The GPUs each task of `exp` asks for."""
+        return exp.search.gpus if self.gpus is None else self.gpus
+
     def run(self, search, tasks, progress):
+        self.run_graph([(search, tasks)], progress)
+
+    def run_graph(self, jobs, progress):
+        """Run several searches' tasks as one graph: `jobs` is [(search, {Task: prerequisites
+        })]; searches are independent of each other except where they share a dense round
+        (same model, data, training and seed, `dense_hash`), which is trained once and waited
+        for by every search that rewinds to it. `progress` advances once per round trained."""
         from lthkit.search.tasks import round_done
+        from lthkit.store.identity import dense_hash
         ray = _ray()
         dashboard = connect(self.address, self.num_cpus)
         if dashboard:
             progress.write(f"Ray dashboard: http://{dashboard}")
-        if self.gpus and ray.cluster_resources().get("GPU", 0) < self.gpus:
-            raise LthkitError(f"executor 'ray': each task asks for {self.gpus} GPU(s), and no "
-                              f"node of this Ray cluster has one (its resources: "
-                              f"{ray.cluster_resources()})")
-        remote = ray.remote(_train).options(num_cpus=1, num_gpus=self.gpus,
-                                            max_retries=RETRIES, retry_exceptions=False)
-        exp, store = search.exp, search.store
-        # the search's data travel with the tasks (once, through Ray's object store): a
-        # worker trains on exactly what this process would, a reader's own arrays included
-        data = ray.put(search.data)
-        refs, by_ref = {}, {}
-        for task, deps in tasks.items():
-            after = [refs[d] for d in deps if d in refs]
-            refs[task] = remote.remote(exp, str(store.root), task, data, True,
-                                       search.adopt_rebuilt, *after)
-            by_ref[refs[task]] = task
-        pending = list(refs.values())
+        resources = ray.cluster_resources()
+        refs, by_ref, dense, data_refs = {}, {}, {}, {}
+        for search, tasks in jobs:
+            exp, store = search.exp, search.store
+            gpus = self.gpus_for(exp)
+            if gpus and resources.get("GPU", 0) < gpus:
+                raise LthkitError(f"executor 'ray': each task of {exp.label} asks for {gpus} "
+                                  f"GPU(s), and no node of this Ray cluster has one (its "
+                                  f"resources: {resources})")
+            remote = ray.remote(_train).options(num_cpus=1, num_gpus=gpus,
+                                                max_retries=RETRIES, retry_exceptions=False)
+            # the search's data travel with the tasks (once per dataset, through Ray's object
+            # store): a worker trains on exactly what this process would, a reader's own
+            # arrays included
+            if id(search.data) not in data_refs:
+                data_refs[id(search.data)] = ray.put(search.data)
+            data = data_refs[id(search.data)]
+            for task, deps in tasks.items():
+                shared = (str(store.root), dense_hash(exp), task.replicate) \
+                    if task.round == 0 else None
+                if shared in dense:  # another search trains this dense round
+                    refs[task] = dense[shared]
+                    continue
+                after = [refs[d] for d in deps if d in refs]
+                refs[task] = remote.remote(exp, str(store.root), task, data, True,
+                                           search.adopt_rebuilt, *after)
+                by_ref[refs[task]] = task
+                if shared is not None:
+                    dense[shared] = refs[task]
+        pending = list(by_ref)
         while pending:
             finished, pending = ray.wait(pending, num_returns=1)
             for ref in finished:

@@ -220,6 +220,20 @@ class TicketSearch:
         Work goes level by level (all replicates of round r, then its controls), so an
         interrupted long run has usable replicates for every level it reached.
         """
+        todo = self.pending()
+        if todo:
+            self.setup()
+            if progress is not None:
+                progress.set_description(self.exp.label, refresh=False)
+                self.executor.run(self, todo, progress)
+            else:
+                with bar(len(todo), self.exp.label, quiet=self.quiet, unit="round") as outer:
+                    self.executor.run(self, todo, outer)
+        return self.store.table(self.exp)
+
+    def pending(self):
+        """The tasks still to train ({Task: the tasks it waits for}), once the stored files
+        are checked (damaged ones moved aside) and lost masks rebuilt from their rounds."""
         self.store.register(self.exp)
         self.store.check(self.exp)
         lost = self.store.lost_masks(self.exp, self.replicates)
@@ -232,17 +246,8 @@ class TicketSearch:
                     else:
                         self._control_masks(rep, branch, r)
         missing = set(self.store.missing(self.exp))
-        todo = {task: deps for task, deps in task_graph(self.exp, self.replicates).items()
+        return {task: deps for task, deps in task_graph(self.exp, self.replicates).items()
                 if task.item in missing}
-        if todo:
-            self.setup()
-            if progress is not None:
-                progress.set_description(self.exp.label, refresh=False)
-                self.executor.run(self, todo, progress)
-            else:
-                with bar(len(todo), self.exp.label, quiet=self.quiet, unit="round") as outer:
-                    self.executor.run(self, todo, outer)
-        return self.store.table(self.exp)
 
     def rebuild_masks(self):
         """Rebuild every ticket mask a stored run lacks (its rounds trained again, each

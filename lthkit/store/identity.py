@@ -15,8 +15,10 @@ price is a rule: a field's default value never changes.
 from lthkit._io import canonical_json, digest
 
 FORMAT = 2  # of the result store; bump (and migrate results/) when the layout changes
-# How far a run goes, not what it computes: more rounds or replicates extend a stored run.
-NOT_IDENTITY = {"search": ("rounds", "replicates", "controls", "levels"), None: ("name",)}
+# How far a run goes, not what it computes: more rounds or replicates extend a stored run;
+# nor where it trains (the GPUs a round asks for on Ray).
+NOT_IDENTITY = {"search": ("rounds", "replicates", "controls", "levels", "gpus"),
+                None: ("name",)}
 
 
 def _sections(experiment):

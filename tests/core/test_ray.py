@@ -7,8 +7,8 @@ import pytest
 
 from conftest import tiny_experiment
 from lthkit._errors import LthkitError
-from lthkit.search import TicketSearch
-from lthkit.store import ResultStore
+from lthkit.search import TicketSearch, plan
+from lthkit.store import ResultStore, experiment_hash
 
 ray = pytest.importorskip("ray")
 
@@ -90,6 +90,40 @@ def test_a_resource_no_node_has_is_refused_in_one_line(tmp_path, tiny_data, loca
     with pytest.raises(LthkitError, match="GPU.*no node"):
         TicketSearch(exp, ResultStore(tmp_path), data=tiny_data, quiet=True,
                      executor=RayExecutor(gpus=1)).run()
+    # the experiment asks for the GPU itself (search.gpus), the executor does not override
+    with pytest.raises(LthkitError, match="task of lenet asks for 0.5 GPU.*no node"):
+        TicketSearch(exp.replace(search={"gpus": 0.5}), ResultStore(tmp_path), data=tiny_data,
+                     quiet=True, executor="ray").run()
+    assert RayExecutor(gpus=0).gpus_for(exp.replace(search={"gpus": 1})) == 0
+
+
+class KnobEntry(plan.Entry):
+    def experiment(self):
+        return tiny_experiment(rounds=1, controls=("reinit",), **self.knobs)
+
+
+def test_the_plan_on_ray_is_one_graph_and_trains_a_shared_dense_round_once(
+        tmp_path, monkeypatch, capsys, local_ray):
+    """Two entries whose searches share a dense round (the second rewinds later): on Ray
+    they go out as one graph, the dense round is trained once, and both stores hold what
+    the plan's serial run stores."""
+    from lthkit.store.identity import dense_hash
+    a = KnobEntry("a", "lenet_300_100")
+    b = KnobEntry("b", "lenet_300_100", {"rewind": "20it"})
+    ea, eb = a.experiment(), b.experiment()
+    assert dense_hash(ea) == dense_hash(eb) and experiment_hash(ea) != experiment_hash(eb)
+    monkeypatch.setattr(plan, "entries", lambda: [a, b])
+    serial, on_ray = ResultStore(tmp_path / "serial"), ResultStore(tmp_path / "ray")
+    plan.run(store=serial, quiet=True)
+    capsys.readouterr()
+    plan.run(store=on_ray, executor="ray")
+    err = capsys.readouterr().err
+    # 5 rounds: the dense one, then a ticket and a reinitialization per entry; a dense round
+    # trained twice would show 6/5
+    assert "5/5" in err and "6/5" not in err
+    for exp in (ea, eb):
+        same_store(exp, serial, on_ray)
+    assert on_ray.metrics(eb, 0, "main", 0)["experiment"] == experiment_hash(ea)
 
 
 def test_an_unreachable_address_and_a_missing_ray_say_so_in_one_line(monkeypatch):

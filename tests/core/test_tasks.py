@@ -6,6 +6,7 @@ import pytest
 
 from conftest import tiny_experiment
 from lthkit import _errors
+from lthkit._errors import LthkitError
 from lthkit.search import Task, TicketSearch, run_task, task_graph
 from lthkit.store import ResultStore, experiment_hash
 
@@ -75,3 +76,16 @@ def test_the_analyses_use_the_searchs_public_parts_only():
     for module in (stability, earlybird):
         source = inspect.getsource(module)
         assert "search._" not in source and "trainer._" not in source, module.__name__
+
+
+def test_the_gpus_a_round_asks_for_are_not_part_of_the_experiment():
+    from lthkit.search import experiment
+    from lthkit.store.identity import dense_hash
+    exp = tiny_experiment()
+    on_gpu = exp.replace(search={"gpus": 1})
+    assert experiment_hash(on_gpu) == experiment_hash(exp)
+    assert dense_hash(on_gpu) == dense_hash(exp)
+    assert experiment("lenet_300_100", "smoke", gpus=0.5).search.gpus == 0.5
+    for bad in (-1, True, "one"):
+        with pytest.raises(LthkitError, match="gpus"):
+            exp.replace(search={"gpus": bad})
