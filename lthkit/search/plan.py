@@ -117,6 +117,7 @@ def entries():
     out.append(Entry("text_cnn/imdb instability", "text_cnn/imdb", chapters="06",
                      **text_stability))
     out.append(Entry("text_lstm/ag_news/late", "text_lstm/ag_news/late", chapters="06, 99"))
+    out.append(Entry("text_lstm/imdb/256", "text_lstm/imdb/256", chapters="04"))
     return out + list(REGISTERED.values())
 
 
