@@ -4,12 +4,35 @@ The table functions take the tidy table of `ResultStore.table` (one row per repl
 branch and round; with a `variant` column when it holds several experiments) and average
 over replicates first. Nothing here trains or plots.
 """
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
 ACC = "early_stop_test_accuracy"
-# "winning" is a verdict a chapter reaches, not a name: the main branch is the IMP ticket
-BRANCH_NAMES = {"main": "IMP ticket", "reinit": "random reinit", "random": "random pruning"}
+
+
+class _BranchNames(Mapping):
+    """{branch: its name in tables and charts}: "IMP ticket" for the main branch ("winning"
+    is a verdict a chapter reaches, not a name), each registered control's label
+    (`lthkit.search.register_control`), read when asked, so a control registered later is
+    named too."""
+
+    def _names(self):
+        from lthkit.search.controls import CONTROLS
+        return {"main": "IMP ticket", **{c.name: c.shown for c in CONTROLS.values()}}
+
+    def __getitem__(self, branch):
+        return self._names()[branch]
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self):
+        return len(self._names())
+
+
+BRANCH_NAMES = _BranchNames()
 
 
 def with_dense_level(table):
@@ -31,7 +54,7 @@ def with_dense_level(table):
 def series_labels(table):
     """One label per line of a chart: the branch's name, prefixed by the variant when the
     table holds several ("one-shot · random reinit")."""
-    names = table["branch"].map(BRANCH_NAMES).fillna(table["branch"])
+    names = table["branch"].map(dict(BRANCH_NAMES)).fillna(table["branch"])
     if "variant" not in table or table["variant"].nunique() < 2:
         return names
     if table["branch"].nunique() < 2:
@@ -65,7 +88,7 @@ def level_table(table, metric=ACC, scale=100.0, by="branch"):
     s = with_dense_level(table)
     g = s.groupby(["round", by])[metric].mean().unstack(by) * scale
     if by == "branch":
-        g = g.rename(columns=BRANCH_NAMES)
+        g = g.rename(columns=dict(BRANCH_NAMES))
     else:
         g = g[list(pd.unique(s[by]))]
     pct = s.groupby("round")["percent_remaining"].mean()
@@ -351,7 +374,7 @@ def fitting(curves):
         "val_loss_at_end": last["val_loss"]})
     per["overfit"] = per["val_loss_at_end"] - per["val_loss_at_early_stop"]
     out = per.groupby(["branch", "round"]).mean().reset_index()
-    out.insert(0, "series", out["branch"].map(BRANCH_NAMES).fillna(out["branch"]))
+    out.insert(0, "series", out["branch"].map(dict(BRANCH_NAMES)).fillna(out["branch"]))
     return out
 
 
@@ -638,3 +661,104 @@ def barrier_summary(table):
                           "barrier_min": "min", "barrier_max": "max",
                           "end_error": "end error (%)"})
     return g.rename_axis(["rewind point", "round"]).round(3)
+
+
+def pai_combined(pai, imp):
+    """Pruning at initialization beside IMP, as one table with a `variant` per line of a
+    chart: `pai` is the table of `variants(search.pai_sweep(...))` (a variant per method;
+    branches main, shuffle, reinit), `imp` the iterative search's table. IMP's ticket and
+    its reinitialization become variant "IMP (after training)", its random pruning (random
+    masks at initialization with the ticket's per-layer counts) variant "random pruning",
+    whose branch is then "main", with the dense round 0 so its line starts at 100 %."""
+    imp = imp.drop(columns="variant", errors="ignore")
+    dense = imp[(imp["branch"] == "main") & (imp["round"] == 0)]
+    parts = [pai, imp[imp["branch"].isin(["main", "reinit"])].assign(
+        variant="IMP (after training)")]
+    if "random" in set(imp["branch"]):
+        parts += [dense.assign(variant="random pruning"),
+                  imp[imp["branch"] == "random"].assign(branch="main", variant="random pruning")]
+    return pd.concat(parts, ignore_index=True)
+
+
+def ablation_gaps(table, metric=ACC, ablations=("shuffle", "reinit")):
+    """How much each method's mask loses to its ablations: per variant, ablation and level,
+    the mask's accuracy minus the ablation's on the same replicate (points), mean, min and
+    max over replicates. [FDRC21]: about zero for pruning at initialization (only the
+    per-layer sparsities matter), clearly positive for IMP's reinitialization."""
+    rows = []
+    keys = ["variant"] if "variant" in table else []
+    for key, t in (table.groupby(keys) if keys else [((None,), table)]):
+        variant = key[0] if isinstance(key, tuple) else key
+        main = t[t["branch"] == "main"].set_index(["replicate", "round"])
+        for ablation in ablations:
+            other = t[t["branch"] == ablation].set_index(["replicate", "round"])
+            both = main[[metric, "percent_remaining"]].join(other[[metric]], rsuffix="_x",
+                                                          how="inner")
+            if both.empty:
+                continue
+            both["gap"] = 100 * (both[metric] - both[f"{metric}_x"])
+            for r, g in both.groupby(level="round"):
+                rows.append({"variant": variant, "ablation": BRANCH_NAMES.get(ablation,
+                                                                                ablation),
+                             "round": int(r),
+                             "percent_remaining": float(g["percent_remaining"].mean()),
+                             "gap": float(g["gap"].mean()), "gap_min": float(g["gap"].min()),
+                             "gap_max": float(g["gap"].max()), "replicates": len(g)})
+    return pd.DataFrame(rows, columns=["variant", "ablation", "round", "percent_remaining",
+                                       "gap", "gap_min", "gap_max", "replicates"])
+
+
+def kept_by_rank(masks, vocab, x, y, bins=10):
+    """What each method's mask keeps of the embedding, by word frequency: `masks` is
+    {method: embedding mask}; returns (binned, summary). `binned`: per method, the mean
+    fraction of a word's row kept in log-spaced bins of its frequency rank in the texts `x`
+    (`word_survival`); `summary`: per method, the share of the table kept for the 1,000
+    most frequent words and for the rest, and the Spearman correlation of a word's kept
+    fraction with its rank (negative: frequent words kept more)."""
+    binned, summary = [], []
+    for method, mask in masks.items():
+        words = word_survival(mask, vocab, x, y)
+        b = binned_means(words, "rank", "kept", bins=bins, log=True)
+        binned.append(b.assign(method=method))
+        top = words["rank"] <= 1000
+        summary.append({"method": method,
+                        "kept, 1,000 most frequent words (%)": 100 * words.loc[top, "kept"].mean(),
+                        "kept, the other words (%)": 100 * words.loc[~top, "kept"].mean(),
+                        "kept, all (%)": 100 * words["kept"].mean(),
+                        "Spearman (kept, rank)": words[["kept", "rank"]].corr("spearman")
+                        .loc["kept", "rank"]})
+    return (pd.concat(binned, ignore_index=True) if binned else pd.DataFrame(),
+            pd.DataFrame(summary).set_index("method") if summary else pd.DataFrame())
+
+
+def pai_cost(table, seconds=None, percent=None, metric=ACC):
+    """What each line of `pai_combined`'s table paid for its mask at the level nearest
+    `percent` % remaining (default: the sparsest level every pruning-at-initialization
+    variant reached): trainings (pruning at initialization and random pruning: the level's
+    own; IMP: the dense network and every round up to the level), their seconds (the mean
+    `train_seconds` of those rounds over replicates), the seconds to cut the mask
+    (`seconds`, {variant: s}, e.g. `search.mask_seconds`; IMP's and random pruning's cuts
+    are instant) and the accuracy there (%)."""
+    main = table[table["branch"] == "main"]
+    pai = [v for v in main["variant"].unique() if v not in ("IMP (after training)",
+                                                           "random pruning")]
+    if percent is None:
+        percent = max(float(main[(main["variant"] == v) & (main["round"] > 0)]
+                            ["percent_remaining"].min()) for v in pai) if pai else 100.0
+    rows = []
+    for v in main["variant"].unique():
+        t = main[main["variant"] == v]
+        level = at_level(t, percent, metric)
+        r = int(level["round"])
+        per_round = t.groupby("round")["train_seconds"].mean()
+        if v == "IMP (after training)":
+            rounds = [q for q in per_round.index if q <= r]
+        else:
+            rounds = [r]
+        cut = float((seconds or {}).get(v, 0.0))
+        trained = float(per_round.reindex(rounds).sum())
+        rows.append({"method": v, "% remaining": float(level["percent_remaining"]),
+                     "trainings": len(rounds), "training (s)": trained,
+                     "cutting the mask (s)": cut, "total (s)": trained + cut,
+                     "accuracy (%)": 100 * float(level["mean"])})
+    return pd.DataFrame(rows).set_index("method")

@@ -17,7 +17,12 @@ from lthkit.profiles import PROFILES
 BACKENDS = ("jax", "tensorflow")
 # The controls lthkit ships; a control registered in code is named by that code, not by a
 # papermill parameter.
-BUILTIN_CONTROLS = ("reinit", "random")
+def _builtin_controls():
+    from lthkit.search.controls import CONTROLS
+    return tuple(CONTROLS)
+
+
+BUILTIN_CONTROLS = _builtin_controls()
 # What a chapter's `dataset` / `*_dataset` parameter may name (the datasets the
 # chapters switch between; not every dataset lthkit loads).
 DATASET_PARAM_CHOICES = ("imdb", "ag_news", "mnist")

@@ -8,14 +8,18 @@ import pandas as pd
 from lthkit.analysis import BRANCH_NAMES, series_labels, with_dense_level
 from lthkit.claims import NO_VERDICT, from_short_run
 
-BRANCH_COLORS = {"IMP ticket": "#1f77b4", "random reinit": "#d62728",
-                 "random pruning": "#7f7f7f"}
+
+def branch_colors():
+    """{label: colour} of the IMP ticket and of every registered control with a colour."""
+    from lthkit.search.controls import CONTROLS
+    return {"IMP ticket": "#1f77b4",
+            **{c.shown: c.color for c in CONTROLS.values() if c.color}}
+
+
 METRIC_NAMES = {"early_stop_test_accuracy": "test accuracy at early stop",
                 "test_accuracy": "test accuracy at end of training",
                 "early_stop_iteration": "early-stop iteration",
                 "val_loss": "validation loss (end)"}
-
-
 CURVE_NAMES = {"val_loss": "validation loss", "test_accuracy": "test accuracy",
                "train_loss": "training loss", "val_accuracy": "validation accuracy"}
 
@@ -54,11 +58,13 @@ OTHER_COLORS = ["#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"
 
 
 def _color(labels):
-    domain = [lab for lab in BRANCH_COLORS if lab in set(labels)]
+    colors = branch_colors()
+    domain = [lab for lab in colors if lab in set(labels)]
     others = [lab for lab in pd.unique(pd.Series(labels)) if lab not in domain]
     domain += others
-    palette = [BRANCH_COLORS[lab] for lab in domain if lab in BRANCH_COLORS]
-    palette += [OTHER_COLORS[i % len(OTHER_COLORS)] for i in range(len(others))]
+    palette = [colors[lab] for lab in domain if lab in colors]
+    free = [c for c in OTHER_COLORS if c not in palette] or OTHER_COLORS
+    palette += [free[i % len(free)] for i in range(len(others))]
     # a row of long labels ("masks from initial weights (thesis) · IMP ticket") would be
     # wider than the chart: then one or two columns
     longest = max((len(str(lab)) for lab in domain), default=0)
@@ -170,7 +176,7 @@ def branch_curves(curves, round_, ys=("train_loss", "val_loss"), source="", widt
         c = curves[(curves["round"] == round_) & curves[y].notna()]
         g = c.groupby(["branch", "iteration"]).agg(mean=(y, "mean"), min=(y, "min"),
                                                    max=(y, "max")).reset_index()
-        g["label"] = g["branch"].map(BRANCH_NAMES).fillna(g["branch"])
+        g["label"] = g["branch"].map(dict(BRANCH_NAMES)).fillna(g["branch"])
         base = alt.Chart(g).encode(x=alt.X("iteration:Q", title="training iteration"),
                                    color=_color(g["label"]))
         band = base.mark_area(opacity=0.18).encode(
@@ -499,3 +505,46 @@ def early_masks(table, exps, rounds, y="early_stop_test_accuracy", source="", wi
         "Tickets from early masks",
         subtitle=["dashed: the mask from the trained weights; dotted grey: the dense network",
                   "mean and min/max over replicates"] + source_lines(source)))
+
+
+def ablation_gaps(gaps, source="", width=300, height=220):
+    """`analysis.ablation_gaps`: a method's accuracy minus its ablation's (points), against %
+    of weights remaining; a panel per ablation, a line per method with its min/max band over
+    replicates. On the zero line, the ablation costs nothing."""
+    x = alt.X("percent_remaining:Q", title="% of weights remaining (log)",
+              scale=alt.Scale(type="log", reverse=True, nice=False))
+    color = _color(gaps["variant"])
+
+    def panel(ablation):
+        d = gaps[gaps["ablation"] == ablation].rename(columns={"variant": "label"})
+        base = alt.Chart(d).encode(x=x, color=color)
+        band = base.mark_area(opacity=0.15).encode(
+            y=alt.Y("gap_min:Q", title="mask minus ablation (points)"), y2="gap_max:Q")
+        line = base.mark_line(point=True).encode(
+            y="gap:Q", tooltip=[alt.Tooltip("label:N", title="method"), "round:Q",
+                                alt.Tooltip("percent_remaining:Q", format=".2f"),
+                                alt.Tooltip("gap:Q", format=".2f"), "replicates:Q"])
+        zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="black").encode(y="y:Q")
+        return (band + line + zero).properties(width=width, height=height, title=ablation)
+    panels = [panel(a) for a in pd.unique(gaps["ablation"])]
+    return alt.hconcat(*panels).properties(title=alt.Title(
+        "What each mask loses to its ablations",
+        subtitle=["above zero: the mask's own positions or weights matter; mean and "
+                  "min/max over replicates"] + source_lines(source)))
+
+
+def kept_by_rank(binned, source="", width=420, height=240):
+    """`analysis.kept_by_rank`: the fraction of a word's embedding row each method's mask
+    keeps, against the word's frequency rank (log axis; mean in bins)."""
+    d = binned.rename(columns={"method": "label"})
+    return alt.Chart(d).mark_line(point=True).encode(
+        x=alt.X("rank:Q", title="frequency rank of the word (1 = most frequent, log)",
+                scale=alt.Scale(type="log")),
+        y=alt.Y("kept:Q", title="fraction of the word's embedding kept",
+                scale=alt.Scale(domain=[0, 1])),
+        color=_color(d["label"]),
+        tooltip=[alt.Tooltip("label:N", title="method"), alt.Tooltip("rank:Q", format=".3g"),
+                 alt.Tooltip("kept:Q", format=".3f"), "words:Q"],
+    ).properties(width=width, height=height, title=alt.Title(
+        "Which words each mask keeps", subtitle=["mean over the words in each bin of "
+                                                 "frequency rank"] + source_lines(source)))

@@ -16,7 +16,6 @@ import numpy as np
 from lthkit._errors import LthkitError, bad_param, check_choice, check_rate
 from lthkit.layers.masked import PRUNE_KINDS
 
-CRITERIA = ("magnitude", "init_magnitude", "movement", "random")
 STRATEGIES = ("layerwise", "global")
 
 
@@ -65,18 +64,19 @@ def _rate_per_key(rates, kinds):
 
 
 def scores_for(criterion, weights, init_weights=None, seed=None):
-    """Per-entry scores; the lowest-scoring remaining entries are pruned."""
-    check_choice("criterion", criterion, CRITERIA)
-    if criterion in ("init_magnitude", "movement") and init_weights is None:
+    """Per-entry scores of a criterion that reads weights only (the lowest-scoring remaining
+    entries are pruned); the registered criteria, and those that need a model and batches,
+    through `lthkit.pruning.criteria.score`."""
+    from lthkit.pruning.criteria import ScoreContext, criterion as registered, score
+    c = registered(criterion)
+    if "init" in c.needs and init_weights is None:
         raise bad_param("init_weights", None, f"the initial weights (criterion={criterion!r})")
-    if criterion == "magnitude":
-        return {k: np.abs(w) for k, w in weights.items()}
-    if criterion == "init_magnitude":
-        return {k: np.abs(init_weights[k]) for k in weights}
-    if criterion == "movement":  # [ZLLY19] "magnitude increase": |w_final| - |w_init|
-        return {k: np.abs(w) - np.abs(init_weights[k]) for k, w in weights.items()}
-    rng = np.random.default_rng(seed)
-    return {k: rng.random(np.shape(w)) for k, w in sorted(weights.items())}
+    if c.needs - {"init"}:
+        raise LthkitError(f"criterion {criterion!r} needs a model and batches: score it with "
+                          "lthkit.pruning.criteria.next_masks(criterion, ScoreContext(...), "
+                          "rates)")
+    ones = {k: np.ones(np.shape(w), dtype=bool) for k, w in weights.items()}
+    return score(criterion, ScoreContext(weights, ones, init_weights=init_weights, seed=seed))
 
 
 def _check_masks(weights, masks):
@@ -113,7 +113,8 @@ def prune(weights, masks, rates, *, kinds=None, criterion="magnitude", strategy=
         (e.g. {"conv": .15, "dense": .2, "output": .1}); with strategy="global" a float.
     kinds: {key: kind}; needed when rates is a dict.
     criterion: "magnitude" (trained |w|, the default), "init_magnitude" (|w_0|: the thesis
-        defect, kept on purpose), "movement" (|w| - |w_0|), "random" (same counts, random).
+        defect, kept on purpose), "movement" (|w| - |w_0|), "random" (same counts, random),
+        or any registered criterion that reads weights only (`lthkit.pruning.criteria`).
     strategy: "layerwise" (each layer loses its rate of its own remaining weights) or
         "global" (one ranking over all remaining weights).
     The inputs are not modified.
@@ -121,33 +122,47 @@ def prune(weights, masks, rates, *, kinds=None, criterion="magnitude", strategy=
     check_choice("strategy", strategy, STRATEGIES)
     check_rates(rates, strategy)
     _check_masks(weights, masks)
-    masks = {k: np.asarray(m, dtype=bool) for k, m in masks.items()}
     scores = scores_for(criterion, weights, init_weights, seed)  # checks the criterion
+    return prune_scores(scores, masks, rates, kinds=kinds, strategy=strategy)
+
+
+def prune_scores(scores, masks, rates, *, kinds=None, strategy="layerwise"):
+    """The counting step: new masks without a further `rates` fraction of the remaining
+    entries, the lowest `scores` ({key: array}) first; rules as `prune`."""
+    check_choice("strategy", strategy, STRATEGIES)
+    check_rates(rates, strategy)
+    _check_masks(scores, masks)
+    masks = {k: np.asarray(m, dtype=bool) for k, m in masks.items()}
     if strategy == "global":
-        rate = float(rates)
-        keys = sorted(weights)
-        total = sum(int(masks[k].sum()) for k in keys)
-        k = n_to_prune(rate, total)
-        alive_scores = np.concatenate([scores[key][masks[key]] for key in keys]) if keys else []
-        if k == 0:
-            return {key: masks[key].copy() for key in keys}
-        # The k-th smallest score is the threshold; ties at it are cut in key/position order.
-        order = np.argsort(alive_scores, kind="stable")[:k]
-        drop = np.zeros(total, dtype=bool)
-        drop[order] = True
-        out, start = {}, 0
-        for key in keys:
-            n = int(masks[key].sum())
-            out[key] = _drop_alive(masks[key], drop[start:start + n])
-            start += n
-        return out
+        total = sum(int(m.sum()) for m in masks.values())
+        return _global_prune(scores, masks, n_to_prune(float(rates), total))
     if kinds is None:
         if isinstance(rates, dict):
             raise bad_param("kinds", None, "a {key: layer kind} dict when rates is a dict")
-        kinds = {key: "dense" for key in weights}
+        kinds = {key: "dense" for key in scores}
     per_key = _rate_per_key(rates, kinds)
-    return {key: _prune_layer(scores[key], masks[key], n_to_prune(per_key[key], int(masks[key].sum())))
-            for key in weights}
+    return {key: _prune_layer(np.asarray(scores[key]), masks[key],
+                              n_to_prune(per_key[key], int(masks[key].sum())))
+            for key in scores}
+
+
+def _global_prune(scores, masks, k):
+    """Drop the `k` lowest-scoring remaining entries over all layers: one ranking, ties at
+    the threshold cut in key and position order."""
+    keys = sorted(masks)
+    masks = {key: np.asarray(masks[key], dtype=bool) for key in keys}
+    if k == 0:
+        return {key: masks[key].copy() for key in keys}
+    alive_scores = np.concatenate([np.asarray(scores[key])[masks[key]] for key in keys])
+    order = np.argsort(alive_scores, kind="stable")[:k]
+    drop = np.zeros(len(alive_scores), dtype=bool)
+    drop[order] = True
+    out, start = {}, 0
+    for key in keys:
+        n = int(masks[key].sum())
+        out[key] = _drop_alive(masks[key], drop[start:start + n])
+        start += n
+    return out
 
 
 def _drop_alive(mask, drop_alive):

@@ -5,19 +5,20 @@ this replicate and round is made of) and returns the weights and masks to train:
 
     from lthkit.search import register_control
 
-    @register_control("shuffled", "the ticket's per-layer counts, positions shuffled")
-    def shuffled(level):
-        rng = np.random.default_rng(level.seed)
-        masks = {k: rng.permutation(m.reshape(-1)).reshape(m.shape)
-                 for k, m in level.ticket_masks.items()}
+    @register_control("flipped", "the ticket's mask upside down", label="flipped mask",
+                      color="#17becf", same_counts=True)
+    def flipped(level):
+        masks = {k: m[::-1].copy() for k, m in level.ticket_masks.items()}
         return level.rewind_weights, masks
 
-    exp = exp.replace(search={"controls": ("reinit", "shuffled")})
+    exp = exp.replace(search={"controls": ("reinit", "flipped")})
 
 The search trains what a control returns exactly as it trains the ticket (same data order,
 same schedule) and stores its metrics as branch `name`. Masks that differ from the ticket's
 are stored too (packed bits), so a control can nest its masks across rounds through
-`level.previous_masks`. A control must be deterministic given `level` (its randomness from
+`level.previous_masks` (the store checks the nesting unless `nested=False`, and the ticket's
+per-layer counts if `same_counts=True`). Its `label` and `color` name and draw it in every
+table and chart. A control must be deterministic given `level` (its randomness from
 `level.seed`): a resumed run rebuilds its masks by calling it again.
 """
 from dataclasses import dataclass, field
@@ -71,21 +72,38 @@ class Level:
 
 @dataclass(frozen=True)
 class Control:
+    """A registered control. label: its name in tables and charts (default: `name`); color:
+    its line colour (default: one of the charts' other colours). same_counts: its masks keep
+    the ticket's count in every layer, which the store checks; nested: its masks are nested
+    across levels, which the store checks too."""
     name: str
     description: str  # one line, listed by `python -m lthkit.search --help`
     make: Callable
+    label: str = None
+    color: str = None
+    same_counts: bool = False
+    nested: bool = True
+
+    @property
+    def shown(self):
+        return self.label or self.name
 
 
 CONTROLS = {}
 
 
-def register_control(name, description):
-    """Register `fn(level) -> (weights snapshot, masks)` as control `name` (a decorator)."""
+def register_control(name, description, label=None, color=None, same_counts=False,
+                     nested=True):
+    """Register `fn(level) -> (weights snapshot, masks)` as control `name` (a decorator);
+    `label`, `color`, `same_counts`, `nested`: see `Control`."""
     if not isinstance(name, str) or not name.isidentifier() or name == "main":
         raise bad_param("control name", name, "an identifier other than 'main'")
+    if color is not None and not (isinstance(color, str) and color.startswith("#")):
+        raise bad_param("color", color, "a colour as '#rrggbb'")
 
     def decorate(fn):
-        CONTROLS[name] = Control(name, description, fn)
+        CONTROLS[name] = Control(name, description, fn, label, color, bool(same_counts),
+                                 bool(nested))
         return fn
     return decorate
 
@@ -104,13 +122,24 @@ def check_controls(controls):
     return controls
 
 
-@register_control("reinit", "random reinitialization: the ticket's mask, new initial weights")
+@register_control("reinit", "random reinitialization: the ticket's mask, new initial weights",
+                  label="random reinit", color="#d62728", same_counts=True)
 def reinit(level):
     return level.fresh_weights(), level.ticket_masks
 
 
 @register_control("random", "random pruning: a random mask with the ticket's per-layer "
-                            "sparsity, nested across rounds, from the ticket's weights")
+                            "sparsity, nested across rounds, from the ticket's weights",
+                  label="random pruning", color="#7f7f7f", same_counts=True)
 def random(level):
     return level.rewind_weights, random_masks(level.ticket_counts, level.previous_masks,
                                               level.seed)
+
+
+@register_control("shuffle", "layerwise shuffle [FDRC21]: the ticket's mask with each layer's "
+                             "kept positions shuffled, from the ticket's weights",
+                  label="layerwise shuffle", color="#bcbd22", same_counts=True, nested=False)
+def shuffle(level):
+    rng = np.random.default_rng(level.seed)
+    return level.rewind_weights, {k: rng.permutation(m.reshape(-1)).reshape(m.shape)
+                                  for k, m in sorted(level.ticket_masks.items())}

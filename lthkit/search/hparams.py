@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 from lthkit import durations
 from lthkit._errors import bad_param, check_choice
 from lthkit.models import check_kwargs, check_model_rule, registry
-from lthkit.pruning.prune import CRITERIA, STRATEGIES, check_rates
+from lthkit.pruning.criteria import criterion as _criterion
+from lthkit.pruning.prune import STRATEGIES, check_rates
 
 MODES = ("iterative", "oneshot")
 OPTIMIZERS = ("adam", "sgd")
@@ -180,15 +181,21 @@ class PruneHParams:
     """rates: a float for every layer, or {kind: rate} with kinds from PRUNE_KINDS.
 
     criterion: "magnitude" (trained weights, default), "init_magnitude" (the [UNV20] defect),
-        "movement", "random".
+        "movement", "random", the pruning-at-initialization criteria "snip", "grasp" and
+        "synflow" (with mask_after="0it": scored at initialization), or any criterion
+        registered with `lthkit.pruning.register_criterion`.
+    score_batches: the training batches (the run's batch size, the replicate's first ones)
+        a criterion that reads data scores on (SNIP, GraSP).
     """
     rates: float | dict = field(default_factory=lambda: {"dense": 0.2, "output": 0.1})
     strategy: str = "layerwise"
     criterion: str = "magnitude"
+    score_batches: int = 1
 
     def __post_init__(self):
         check_choice("strategy", self.strategy, STRATEGIES)
-        check_choice("criterion", self.criterion, CRITERIA)
+        _criterion(self.criterion)
+        _check_int("score_batches", self.score_batches, 1)
         check_rates(self.rates, self.strategy)
 
 

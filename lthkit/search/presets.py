@@ -32,7 +32,8 @@ KNOBS = {
     "embed_dim": ("model.kwargs", "embed_dim"), "filters": ("model.kwargs", "filters"),
     "kernel_sizes": ("model.kwargs", "kernel_sizes"), "dropout": ("model.kwargs", "dropout"),
     "rates": ("prune", "rates"), "strategy": ("prune", "strategy"),
-    "criterion": ("prune", "criterion"), "name": (None, "name"),
+    "criterion": ("prune", "criterion"), "score_batches": ("prune", "score_batches"),
+    "name": (None, "name"),
 }
 
 def presets_for(model, dataset=None):

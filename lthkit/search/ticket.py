@@ -34,7 +34,7 @@ from lthkit import _io, durations
 from lthkit._errors import LthkitError, bad_param
 from lthkit.models import registry
 from lthkit.progress import bar
-from lthkit.pruning import (kernel_weights, kinds, layer_shapes, mask_counts, prune, restore,
+from lthkit.pruning import (kernel_weights, kinds, layer_shapes, mask_counts, restore,
                             set_masks, snapshot)
 from lthkit.search.controls import CONTROLS, Level
 from lthkit.search.tasks import executor_for, task_graph
@@ -358,10 +358,15 @@ class TicketSearch:
         """`_dense_weights` keyed like the masks (the prunable weights only)."""
         return kernel_weights(self.model, self._dense_weights(rep, name))
 
-    def _dense_scores(self, rep):
-        """The weights masks are scored on at round 0: trained, or after `mask_after`."""
-        return self._dense_kernels(rep, "trained" if self.mask_at is None
+    def _dense_scored(self, rep):
+        """The dense round's weights masks are scored on at round 0 (every variable): trained,
+        or after `mask_after` ("0it": the initialization, pruning at initialization)."""
+        return self._dense_weights(rep, "trained" if self.mask_at is None
                                    else _at_name(self.mask_at))
+
+    def _dense_scores(self, rep):
+        """`_dense_scored` keyed like the masks (the prunable weights only)."""
+        return kernel_weights(self.model, self._dense_scored(rep))
 
     # -- rounds ---------------------------------------------------------------------------
     def _train(self, weights, masks, data_seed, snapshot_at, desc):
@@ -406,23 +411,38 @@ class TicketSearch:
         elif not replay or not path.exists():
             _io.save_json(path, record)
 
-    def _next_masks(self, rep, r, scores, masks, criterion=None):
-        """Mask r + 1 from `scores` and mask r (the experiment's pruning settings; its
-        criterion unless `criterion` is given)."""
+    def _next_masks(self, rep, r, scores, masks, criterion=None, weights=None):
+        """Mask r + 1 from `scores` (the prunable weights scored) and mask r (the
+        experiment's pruning settings; its criterion unless `criterion` is given). A
+        criterion that needs the model scores it with `weights` (every variable, or a
+        function returning them) installed, or as it stands when None; one that needs
+        batches gets the first `prune.score_batches` of this replicate's training order."""
+        from lthkit.pruning.criteria import ScoreContext, criterion as registered, next_masks
+        from lthkit.search.train import loss_and_metric
         p, s = self.exp.prune, self.exp.search
         criterion = criterion or p.criterion
-        init = self._dense_kernels(rep, "init") \
-            if criterion in ("init_magnitude", "movement") else None
-        return prune(scores, masks, p.rates, kinds=self.kinds, criterion=criterion,
-                     strategy=p.strategy, init_weights=init,
-                     seed=derived_seed(s.seed, rep, r, "criterion"))
+        needs = registered(criterion).needs
+        extra = {}
+        if "init" in needs:
+            extra["init_weights"] = self._dense_kernels(rep, "init")
+        if needs & {"model", "batches"}:
+            if weights is not None:
+                set_masks(self.model, masks)
+                restore(self.model, weights() if callable(weights) else weights)
+            stream = self.trainer.stream(self.seeds(rep)[1], 0, p.score_batches)
+            extra.update(model=self.model, loss=loss_and_metric(self.model, self.exp.train)[0],
+                         batches=[stream[i] for i in range(p.score_batches)])
+        ctx = ScoreContext(scores, masks, seed=derived_seed(s.seed, rep, r, "criterion"),
+                           **extra)
+        return next_masks(criterion, ctx, p.rates, kinds=self.kinds, strategy=p.strategy)
 
-    def one_shot_levels(self, rep, scores, last, stored=None, criterion=None):
+    def one_shot_levels(self, rep, scores, last, stored=None, criterion=None, weights=None):
         """Yield (q, mask of level q, whether it was cut here) for q = 1..last, every level
         cut in one shot from the same `scores`: mask q prunes mask q - 1 by the rates, so
         level q keeps rates**q of the weights. `scores`: {key: array}, or a function that
         returns them (called only if some level is not given by `stored(q)`, which returns
-        a stored mask or None)."""
+        a stored mask or None). `weights`: every variable of the network scored, for a
+        criterion that needs the model (see `_next_masks`)."""
         masks = self.ones()
         for q in range(1, last + 1):
             kept = stored(q) if stored is not None else None
@@ -432,7 +452,7 @@ class TicketSearch:
                 continue
             if callable(scores):
                 scores = scores()
-            masks = self._next_masks(rep, q - 1, scores, masks, criterion)
+            masks = self._next_masks(rep, q - 1, scores, masks, criterion, weights)
             yield q, masks, True
 
     def ticket_masks(self, rep, r):
@@ -446,7 +466,9 @@ class TicketSearch:
             self._cut_levels(rep)
             masks = self.store.masks(self.exp, rep, MAIN, r)
         elif r == 1:
-            masks = self._next_masks(rep, r - 1, self._dense_scores(rep), self.ticket_masks(rep, r - 1))
+            masks = self._next_masks(rep, r - 1, self._dense_scores(rep),
+                                     self.ticket_masks(rep, r - 1),
+                                     weights=lambda: self._dense_scored(rep))
             self._save_mask(rep, r, masks)
         else:
             self._main_round(rep, r - 1, replay=True)
@@ -459,7 +481,8 @@ class TicketSearch:
         not be rebuilt exactly)."""
         levels = self.one_shot_levels(rep, lambda: self._dense_scores(rep),
                                       self.exp.search.last_round,
-                                      stored=lambda q: self.store.masks(self.exp, rep, MAIN, q))
+                                      stored=lambda q: self.store.masks(self.exp, rep, MAIN, q),
+                                      weights=lambda: self._dense_scored(rep))
         for q, masks, cut in levels:
             if cut:
                 self._save_mask(rep, q, masks)
@@ -503,9 +526,10 @@ class TicketSearch:
         metrics, snaps = self._train(self.rewind_weights(rep), masks, self.seeds(rep)[1],
                                      snap_at, f"rep {rep} round {r} main")
         if self.exp.search.mode == "iterative":
-            scores = (kernel_weights(self.model) if self.mask_at is None
-                      else kernel_weights(self.model, snaps[self.mask_at]))
-            self._save_mask(rep, r + 1, self._next_masks(rep, r, scores, masks))
+            scored = None if self.mask_at is None else snaps[self.mask_at]
+            scores = kernel_weights(self.model, scored)
+            self._save_mask(rep, r + 1, self._next_masks(rep, r, scores, masks,
+                                                         weights=scored))
         path = self.store.metrics_path(self.exp, rep, MAIN, r)
         record = self._record(rep, MAIN, r, masks, metrics)
         stored = self.store.metrics(self.exp, rep, MAIN, r)

@@ -200,9 +200,12 @@ class ResultStore:
         layers = self.layers(exp)
         if layers is None:
             return None
-        counts = expected_counts(exp, layers, round_) if branch in (MAIN, "random") else None
+        from lthkit.search.controls import CONTROLS
+        control = CONTROLS.get(branch)
+        same_counts = branch == MAIN or (control is not None and control.same_counts)
+        counts = expected_counts(exp, layers, round_) if same_counts else None
         previous = None
-        if round_ > 1:
+        if round_ > 1 and (control is None or control.nested):
             prev_path = self.mask_path(exp, replicate, branch, round_ - 1)
             if prev_path.exists():
                 try:
@@ -210,7 +213,7 @@ class ResultStore:
                 except _io.DamagedFile:
                     previous = None
         problem = check_masks(masks, layers, counts, previous)
-        if problem is None and exp.prune.strategy == "global" and branch in (MAIN, "random"):
+        if problem is None and exp.prune.strategy == "global" and same_counts:
             total = expected_total(exp, layers, round_)
             kept = sum(int(m.sum()) for m in masks.values())
             if kept != total:

@@ -199,8 +199,9 @@ def test_bad_training_hparams(kwargs, match):
 
 
 def test_bad_search_hparams():
-    with pytest.raises(ValueError, match=r"controls='shuffle'.*one of 'reinit', 'random'"):
-        tiny_experiment(controls=("shuffle",))
+    with pytest.raises(ValueError, match=r"controls='shuffled'.*one of 'reinit', 'random', "
+                                         r"'shuffle'"):
+        tiny_experiment(controls=("shuffled",))
     with pytest.raises(ValueError, match=r"mode='greedy'.*one of 'iterative', 'oneshot'"):
         tiny_experiment(mode="greedy")
     with pytest.raises(ValueError, match=r"rates\['hidden'\].*layer kind among"):
