@@ -79,10 +79,23 @@ if imdb_full is not None:
     display(Markdown(
         f"The stored network is smaller than [TXT]'s: {size.get('units')} LSTM units instead "
         f"of 256, reviews cut to their first {size.get('max_len')} tokens, "
-        f"{imdb_full.exp.train.training} per round. One training step of [TXT]'s size "
-        "takes seconds on this CPU (`benchmarks/bench_text_lstm.py`), four hours a round. "
-        "Its dense accuracy is therefore below [TXT]'s (the ledger in the folded details "
-        "says by how much); what it can show is the shape."))
+        f"{imdb_full.exp.train.training} per round, chosen when one training step of "
+        "[TXT]'s size took seconds on this CPU. Its dense accuracy is therefore below "
+        "[TXT]'s (the ledger in the folded details says by how much); what it can show is "
+        "the shape. The run at [TXT]'s size follows."))
+
+# %% [markdown]
+# ### At [TXT]'s size: 256 units
+#
+# The same search on [TXT]'s network: 256 LSTM units per direction, reviews cut to 100
+# tokens and two epochs per round, the most a 20-minute round allows on this CPU (a step
+# at 400 tokens takes four seconds here, `benchmarks/bench_text_lstm.py`). It trains round
+# by round over several sessions; until it is complete it shows what is stored, labelled
+# "in progress".
+
+# %% tags=["hide-input"]
+imdb_256 = (book.stored_result("text_lstm/imdb/256", "The BiLSTM at 256 units on IMDb",
+                               span=8) if show_stored_full else None)
 
 # %% [markdown]
 # **Takeaway.** At this size there is no winning ticket: the ticket loses accuracy from the

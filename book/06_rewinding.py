@@ -62,7 +62,7 @@ from lthkit.search import plan, stability
 CHAPTER_PRESETS = {
     "smoke": dict(lenet_rewinds=["0it", "10it"], sweep_rounds=1, text_rewinds=["0it", "5it"],
                   replicates=1, points=5, side_rounds=1, side_replicates=1),
-    # sized to the chapter's budget: a 2-core CPU builds the whole quick book in 20 minutes
+    # sized to the chapter's budget: a 2-core CPU builds the whole quick book in 23 minutes
     "quick": dict(lenet_rewinds=["0it", "50it", "1ep"], sweep_rounds=4,
                   text_rewinds=["0it", "1ep"], replicates=2, points=11, side_rounds=2,
                   side_replicates=1),

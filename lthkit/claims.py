@@ -28,7 +28,11 @@ Kinds of claim (what `value` measures):
 - "ratio": `branch`'s mean over the ticket's at `level` (e.g. early-stop iterations);
 - "beats_dense": a qualitative claim that tickets beat the dense network somewhere: ours is
   the best pruned level's mean minus the dense mean (points); it agrees ("within") when
-  that is above zero, and is "worse" otherwise.
+  that is above zero, and is "worse" otherwise;
+- "margin": a qualitative comparison at `level`: ours is `branch`'s mean minus that of
+  `versus` ("variant:branch" of the same table, e.g. "random pruning:main", or ":shuffle"
+  for another branch of the claim's variant), in points; `expect` says what the paper
+  found: "above" (agrees when ours > 0), "below" (< 0) or "near" (|ours| <= tolerance).
 """
 import math
 from dataclasses import dataclass
@@ -37,7 +41,7 @@ import pandas as pd
 
 from lthkit import analysis
 
-KINDS = ("value", "sparsest_at_dense", "gain", "ratio", "beats_dense")
+KINDS = ("value", "sparsest_at_dense", "gain", "ratio", "beats_dense", "margin")
 VERDICTS = ("within", "above", "below", "better", "worse", "not reached", "not comparable",
             "not run")
 # How a page says each verdict (no arrows: a lower level is a better ticket, not a worse one).
@@ -76,6 +80,14 @@ PAPERS = {
     "FDRC20": "Frankle, Dziugaite, Roy & Carbin, Linear Mode Connectivity and the Lottery "
               "Ticket Hypothesis, ICML 2020 (arXiv 1912.05671)",
     "YOU20": "You et al., Drawing Early-Bird Tickets, ICLR 2020 (arXiv 1909.11957)",
+    "FDRC21": "Frankle, Dziugaite, Roy & Carbin, Pruning Neural Networks at Initialization: "
+              "Why are We Missing the Mark?, ICLR 2021 (arXiv 2009.08576)",
+    "LAT19": "Lee, Ajanthan & Torr, SNIP: Single-shot Network Pruning based on Connection "
+             "Sensitivity, ICLR 2019 (arXiv 1810.02340)",
+    "WZG20": "Wang, Zhang & Grosse, Picking Winning Tickets Before Training by Preserving "
+             "Gradient Flow (GraSP), ICLR 2020 (arXiv 2002.07376)",
+    "TAN20": "Tanaka, Kunin, Yamins & Ganguli, Pruning neural networks without any data by "
+             "iteratively conserving synaptic flow (SynFlow), NeurIPS 2020 (arXiv 2006.05467)",
     "ZLLY19": "Zhou, Lan, Liu & Yosinski, Deconstructing Lottery Tickets: Zeros, Signs, and "
               "the Supermask, NeurIPS 2019 (arXiv 1905.01067)",
     "KIM14": "Kim, Convolutional Neural Networks for Sentence Classification, EMNLP 2014",
@@ -106,17 +118,33 @@ class Claim:
     official_test_only: bool = False  # not comparable on a re-split of the test rows
     paper_run_ended: bool = False  # sparsest_at_dense: the paper's run stopped at `value`
     note: str = ""
+    variant: str | None = None  # the variant of a multi-variant table the claim reads
+    versus: str | None = None  # margin: "variant:branch" compared with
+    expect: str | None = None  # margin: "above", "below" or "near"
 
     @property
     def paper(self):
         unit = {"value": " %", "gain": " pp", "ratio": "x", "sparsest_at_dense": " % remaining"}
         if self.kind == "beats_dense":
             return "tickets above dense" + (f" ({self.note})" if self.note else "")
+        if self.kind == "margin":
+            other = _versus_name(self)
+            text = {"above": f"above {other}", "below": f"below {other}",
+                    "near": f"within ±{self.tolerance:g} pp of {other}"}[self.expect]
+            return text + f" at {self.level:g} % remaining" + (f" ({self.note})" if self.note
+                                                               else "")
         text = f"{self.value:g}" + (f" ± {self.spread:g}" if self.spread else "")
         text += unit[self.kind]
         if self.level is not None:
             text += f" at {self.level:g} % remaining"
         return text + (f" ({self.note})" if self.note else "")
+
+
+def _versus_name(claim):
+    variant, _, branch = claim.versus.partition(":")
+    if not variant:
+        return analysis.BRANCH_NAMES.get(branch, branch)
+    return variant if branch == "main" else f"{variant} · {analysis.BRANCH_NAMES.get(branch)}"
 
 
 def _sparsity(s):
@@ -218,15 +246,49 @@ CLAIMS = [
           level=_sparsity(73.8), tolerance=1.0, official_test_only=True,
           meaning="the best IMP ticket of the BiLSTM with late rewinding on AG News"),
 ]
+
+def _pai_claims():
+    """[FDRC21]'s findings, per method of pruning at initialization, on Lenet (E1's network)
+    and the IMDb text CNN (E4's): each mask beats random pruning and stays below IMP's
+    ticket; shuffling each layer's mask or drawing new initial weights keeps its accuracy.
+    The levels: about a fifth of Lenet's weights, [TXT]'s 16.8 % on IMDb."""
+    from lthkit.search.runs import PAI_METHODS
+    out = []
+    for base, level, experiment in (("lenet_300_100", 21.0, "E8"),
+                                    ("text_cnn/imdb", 16.8, "E8")):
+        short = "lenet" if base.startswith("lenet") else "imdb"
+        for method, criterion in PAI_METHODS.items():
+            target = f"{base}/pai/{criterion}"
+            def claim(what, versus, expect, meaning, tolerance=0.5):
+                return Claim(f"FDRC21.{short}.{criterion}.{what}", "FDRC21", experiment,
+                             target, "margin", 0.0, meaning, level=level, variant=method,
+                             versus=versus, expect=expect, tolerance=tolerance)
+            out += [
+                claim("beats_random", "random pruning:main", "above",
+                      f"{method} beats random pruning at initialization"),
+                claim("below_imp", "IMP (after training):main", "below",
+                      f"{method} stays below magnitude pruning after training (IMP)"),
+                claim("shuffle", ":shuffle", "near",
+                      f"{method}: shuffling each layer's mask keeps the accuracy"),
+                claim("reinit", ":reinit", "near",
+                      f"{method}: new initial weights keep the accuracy"),
+            ]
+    return out
+
+
+CLAIMS += _pai_claims()
 BY_ID = {c.id: c for c in CLAIMS}
 assert len(BY_ID) == len(CLAIMS), "claim ids must be unique"
 assert all(c.kind in KINDS for c in CLAIMS)
 
 
-def select(target=None, ids=None):
-    """The claims about one target (e.g. "lenet_300_100"), or with the given ids."""
+def select(target=None, ids=None, prefix=None):
+    """The claims about one target (e.g. "lenet_300_100"), with the given ids, or about
+    every target starting with `prefix` (e.g. "lenet_300_100/pai/")."""
     if ids is not None:
         return [BY_ID[i] for i in ids]
+    if prefix is not None:
+        return [c for c in CLAIMS if c.target.startswith(prefix)]
     return [c for c in CLAIMS if target is None or c.target == target]
 
 
@@ -255,6 +317,8 @@ def assess(table, claim, variant=None, resplit=None):
     if claim.branch not in set(table["branch"]):
         return "", math.nan, 0, "not run", f"the {claim.branch!r} branch was not trained"
     scale = 100.0 if "accuracy" in claim.metric else 1.0
+    if claim.kind == "margin":
+        return _margin(table, claim, variant or claim.variant, scale)
     if claim.kind == "beats_dense":
         base, _, _ = analysis.dense(table, claim.metric, variant)
         levels = analysis.level_means(table, claim.metric, claim.branch, variant)
@@ -316,6 +380,43 @@ def assess(table, claim, variant=None, resplit=None):
     return text, ours, n, verdict, why
 
 
+def _margin(table, claim, variant, scale):
+    """assess() of a "margin" claim."""
+    other_variant, _, other_branch = claim.versus.partition(":")
+    other_variant = other_variant or variant
+    if variant is not None and variant not in set(table.get("variant", [])):
+        return "", math.nan, 0, "not run", f"no results for {variant} yet"
+    if other_variant is not None and other_variant not in set(table.get("variant", [])) \
+            or other_branch not in set(table["branch"]):
+        return "", math.nan, 0, "not run", f"no results for {_versus_name(claim)} yet"
+    row = _nearest(table, claim, variant)
+    if row is None:
+        return "", math.nan, 0, "not reached", f"no level near {claim.level:g} % remaining"
+    other = analysis.at_level(table, float(row["percent_remaining"]), claim.metric,
+                              other_branch, other_variant)
+    ratio = max(other["percent_remaining"], row["percent_remaining"]) / \
+        min(other["percent_remaining"], row["percent_remaining"])
+    if ratio > LEVEL_SLACK:
+        return "", math.nan, 0, "not reached", (f"{_versus_name(claim)} has no level near "
+                                                f"{row['percent_remaining']:.3g} %")
+    ours = (row["mean"] - other["mean"]) * scale
+    n = int(min(row["n"], other["n"]))
+    text = (f"{ours:+.2f} pp at {row['percent_remaining']:.3g} % ({100 * row['mean']:.2f} vs "
+            f"{100 * other['mean']:.2f})" if scale == 100 else f"{ours:+.3g}")
+    if claim.expect == "near":
+        verdict = "within" if abs(ours) <= claim.tolerance else ("above" if ours > 0
+                                                                 else "below")
+        why = {"within": f"within ±{claim.tolerance:g} pp, as the paper found",
+               "above": f"ahead of {_versus_name(claim)} by more than the tolerance",
+               "below": f"behind {_versus_name(claim)} by more than the tolerance"}[verdict]
+    else:
+        agrees = ours > 0 if claim.expect == "above" else ours < 0
+        verdict = "within" if agrees else ("below" if claim.expect == "above" else "above")
+        why = (f"{claim.expect} {_versus_name(claim)}, as the paper found" if agrees else
+               f"not {claim.expect} {_versus_name(claim)}, unlike the paper")
+    return text, ours, n, verdict, why
+
+
 def ledger(table, claims, variant=None, results=None, resplit=None):
     """The ledger of `claims` against a results table: a DataFrame, one row per claim.
 
@@ -339,6 +440,8 @@ def results_for(name, profile):
     runs of `profile` in its store (what the book's chapters trained), else an empty table."""
     from lthkit.profiles import results_store
     from lthkit.search.runs import stored, target
+    if "/pai/" in name:
+        return _pai_results(name, profile)
     full = stored(target(name, "full"))
     if full is not None:
         return full.table, full.source, full.resplit
@@ -347,6 +450,29 @@ def results_for(name, profile):
     table = store.table(exp) if store.experiment_dir(exp).exists() else pd.DataFrame()
     info = store.info(exp).get("data_info") or {}
     return table, f"{profile} profile ({store.experiment_dir(exp).name})", info.get("resplit")
+
+
+def _pai_results(name, profile):
+    """results_for() of a pruning-at-initialization target: its run as the variant named by
+    its method, beside the iterative run it is compared with (`analysis.pai_combined`)."""
+    from lthkit.profiles import results_store
+    from lthkit.search.runs import PAI_METHODS, stored, target
+    base, _, criterion = name.partition("/pai/")
+    method = {c: m for m, c in PAI_METHODS.items()}[criterion]
+    pai, imp = stored(target(name, "full")), stored(target(base, "full"))
+    if pai is not None and imp is not None:
+        return (analysis.pai_combined(pai.table.assign(variant=method), imp.table),
+                pai.source, pai.resplit)
+    store = results_store(profile)
+    tables = []
+    for exp in (target(name, profile), target(base, profile)):
+        tables.append(store.table(exp) if store.experiment_dir(exp).exists() else
+                      pd.DataFrame())
+    if tables[0].empty:
+        return pd.DataFrame(), f"{profile} profile", None
+    label = f"{profile} profile ({store.experiment_dir(target(name, profile)).name})"
+    imp_table = tables[1] if not tables[1].empty else tables[0].iloc[:0]
+    return analysis.pai_combined(tables[0].assign(variant=method), imp_table), label, None
 
 
 def book_ledger(profile="quick"):

@@ -35,11 +35,26 @@ def setup(profile="quick", backend=None):
     _run.backend = _choose_backend(backend)
     _run.started = time.time()
     _quiet(_run.backend)
+    if _run.backend == "jax":
+        compile_cache()
     if os.environ.get(BOOK_ENV):
         from lthkit.book import altair_renderer
         altair_renderer.enable()
     print(f"profile {profile!r}, Keras backend {_run.backend!r}"
           + "".join(f"; {note}" for note in _run.notes))
+
+
+def compile_cache(min_seconds=1.0):
+    """On JAX, keep compiled programs that took `min_seconds` or more on disk (lthkit's
+    cache, `jax/`): a model of the same shape built again (the next experiment of a
+    chapter's variants, the next build, a Ray worker's next task) loads its training step
+    instead of compiling it again. A cache set by the reader is kept."""
+    import jax
+
+    from lthkit.data._cache import cache_dir
+    if jax.config.jax_compilation_cache_dir is None:
+        jax.config.update("jax_compilation_cache_dir", str(cache_dir() / "jax"))
+        jax.config.update("jax_persistent_cache_min_compile_time_secs", float(min_seconds))
 
 
 def _choose_backend(backend):

@@ -33,6 +33,7 @@ import numpy as np
 from lthkit._errors import LthkitError, bad_param
 
 NEEDS = ("init", "model", "batches")
+GRASP_TEMPERATURE = 200.0  # GraSP's code divides the logits by T = 200
 
 
 @dataclass(frozen=True)
@@ -190,14 +191,25 @@ def _installed(ctx):
             for k, w in ctx.weights.items()}
 
 
-def _loss_objective(ctx):
+def _loss_objective(ctx, temperature=1.0):
+    """The mean loss over `ctx.batches` as an `Objective`; `temperature` divides the
+    outputs first (GraSP's T), where they are logits."""
+    import json
+
     from lthkit.pruning.gradients import Objective, loss_objective
     n = len(ctx.batches)
 
     def mean_loss(outputs, batch):
+        if temperature != 1.0:
+            outputs = outputs / temperature
         return loss_objective(ctx.loss)(outputs, batch) / n
+    try:  # the loss's config names what it computes, so its gradients compile once
+        key = ("mean loss", n, temperature, type(ctx.loss).__name__,
+               json.dumps(ctx.loss.get_config(), sort_keys=True, default=str))
+    except (AttributeError, TypeError, NotImplementedError):
+        key = None  # a plain function: traced op by op
     return Objective(ctx.model, ctx.batches, mean_loss, weights=_installed(ctx),
-                     masks=ctx.masks)
+                     masks=ctx.masks, key=key)
 
 
 @register_criterion("snip", "|g * w|: the loss's sensitivity to each weight on a batch "
@@ -212,9 +224,12 @@ def snip(ctx):
 def grasp(ctx):
     """GraSP scores S = -w * Hg and removes the highest S; as lthkit removes the lowest
     score, the score here is -S = w * Hg (the same masks). The gradient g and the Hessian
-    product are over the masked weights only, on `ctx.batches`, as GraSP's code does; its
-    temperature on the logits (T = 200) is not applied."""
-    objective = _loss_objective(ctx)
+    product are over the masked weights only, on `ctx.batches`, with the logits divided by
+    GraSP's temperature T = 200 before the loss, as its code does (not where the model
+    ends in a softmax or sigmoid: its outputs are no logits)."""
+    from lthkit.search.train import outputs_probabilities
+    temperature = 1.0 if outputs_probabilities(ctx.model) else GRASP_TEMPERATURE
+    objective = _loss_objective(ctx, temperature)
     g = objective.gradient()
     hg = objective.hessian_product(g)
     return {k: w * hg[k] for k, w in _installed(ctx).items()}
@@ -269,7 +284,7 @@ def synflow(ctx):
     def total(outputs, _):
         return ops.sum(ops.cast(outputs, "float32"))
     objective = Objective(model, [x], total, weights=_installed(ctx), masks=masks,
-                          transform=transform)
+                          transform=transform, key=("synflow", embedding))
     if embedding is not None:
         holder["table"] = objective.index[embedding]
     grads = objective.gradient()

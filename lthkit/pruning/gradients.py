@@ -11,6 +11,8 @@ The model's layers store pruned weights as zeros and mask their gradients, so a 
 entry's gradient is 0 here too. The backends differ only in how a gradient is taken
 (`_grad`): JAX's `jax.grad`, TensorFlow's `GradientTape`, PyTorch's autograd.
 """
+import weakref
+
 import keras
 import numpy as np
 
@@ -44,6 +46,10 @@ def _dot(a, b):
     return sum(ops.sum(ops.multiply(x, y)) for x, y in zip(a, b))
 
 
+# compiled gradient functions per model and objective (JAX): {model: {key: function}}
+_COMPILED = weakref.WeakKeyDictionary()
+
+
 class Objective:
     """A scalar function of `model`'s trainable variables, as a function of their values.
 
@@ -51,11 +57,17 @@ class Objective:
     over the list of `batches` of inputs). `values` overrides variables' values by key of a
     masked weight (`weights`, {key: array}) or mask (`masks`); other variables keep the
     model's current values. `transform(index, value)` may change any trainable value before
-    the call (SynFlow takes absolute values)."""
+    the call (SynFlow takes absolute values).
 
-    def __init__(self, model, batches, objective, weights=None, masks=None, transform=None):
+    `key`: a name for what `objective` and `transform` compute on this model (equal keys,
+    equal functions); on JAX its gradients are then compiled once and reused by every
+    objective with the same key (SynFlow's 100 steps, one level after another), with the
+    values, masks and batches as arguments."""
+
+    def __init__(self, model, batches, objective, weights=None, masks=None, transform=None,
+                 key=None):
         self.model, self.batches, self.objective = model, batches, objective
-        self.transform = transform
+        self.transform, self.key = transform, key
         masked = masked_variables(model)
         self.keys = sorted(masked)
         trainable = {id(v): i for i, v in enumerate(model.trainable_variables)}
@@ -76,14 +88,27 @@ class Objective:
             self.fixed[i] = np.asarray(value, dtype=self.fixed[i].dtype)
 
     def __call__(self, values):
+        return self._pure(values, self.fixed, self.batches)
+
+    def _pure(self, values, fixed, batches):
         if self.transform is not None:
             values = [self.transform(i, v) for i, v in enumerate(values)]
         total = 0.0
-        for inputs in self.batches:
+        for inputs in batches:
             x = inputs[0] if isinstance(inputs, tuple) else inputs
-            outputs, _ = self.model.stateless_call(values, self.fixed, x, training=False)
+            outputs, _ = self.model.stateless_call(values, fixed, x, training=False)
             total = total + self.objective(outputs, inputs)
         return total
+
+    def _compiled(self, what, make):
+        """The JAX function `what` of this objective's key, compiled once per model."""
+        functions = _COMPILED.setdefault(self.model, {})
+        if (self.key, what) not in functions:
+            functions[(self.key, what)] = make()
+        return functions[(self.key, what)]
+
+    def _jax(self):
+        return self.key is not None and keras.backend.backend() == "jax"
 
     def by_key(self, arrays):
         """{key: numpy array} of the masked weights' entries of a list over the variables."""
@@ -92,6 +117,10 @@ class Objective:
 
     def gradient(self):
         """{key: d objective / d weight}."""
+        if self._jax():
+            import jax
+            fn = self._compiled("grad", lambda: jax.jit(jax.grad(self._pure)))
+            return self.by_key(fn(self.values, self.fixed, self.batches))
         return self.by_key(_grad(self, self.values))
 
     def hessian_product(self, vectors):
@@ -104,6 +133,16 @@ class Objective:
         for key, value in vectors.items():
             v[self.index[key]] = ops.convert_to_tensor(
                 np.asarray(value, dtype=self.values[self.index[key]].dtype))
+
+        if self._jax():
+            import jax
+
+            def make():
+                def along(values, fixed, batches, v):
+                    return _dot(jax.grad(self._pure)(values, fixed, batches), v)
+                return jax.jit(jax.grad(along))
+            return self.by_key(self._compiled("hvp", make)(self.values, self.fixed,
+                                                           self.batches, v))
 
         def along(values):
             return _dot(_grad(self, values), v)

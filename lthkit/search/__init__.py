@@ -6,16 +6,17 @@ from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneH
                                    SearchHParams, TrainHParams)
 from lthkit.search.own import experiment_for, model_entry, register_model
 from lthkit.search.presets import KNOBS, experiment
-from lthkit.search.runs import (TARGETS, StoredRun, StoredVariants, diff_card, early_sweep,
-                               rewind_sweep, stored, stored_named, stored_variants, target,
-                               variants)
+from lthkit.search.runs import (PAI_METHODS, TARGETS, StoredRun, StoredVariants, diff_card,
+                               early_sweep, mask_seconds, pai_sweep, rewind_sweep, stored,
+                               stored_named,
+                               stored_variants, target, variants)
 from lthkit.search.tasks import EXECUTORS, LocalExecutor, Task, run_task, task_graph
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
                                   run_search)
 from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
 from lthkit.search import earlybird, stability  # noqa: E402,F401  (search.stability...)
 
-__all__ = ["CONTROLS", "EXECUTORS", "KNOBS", "TARGETS",
+__all__ = ["CONTROLS", "EXECUTORS", "KNOBS", "PAI_METHODS", "TARGETS", "mask_seconds", "pai_sweep",
            "BatchStream", "BucketStream", "DataHParams", "Experiment", "Level", "LocalExecutor",
            "ModelHParams",
            "PruneHParams", "SearchHParams", "StoredRun", "StoredVariants", "TicketSearch",

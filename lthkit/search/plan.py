@@ -117,6 +117,11 @@ def entries():
     out.append(Entry("text_cnn/imdb instability", "text_cnn/imdb", chapters="06",
                      **text_stability))
     out.append(Entry("text_lstm/ag_news/late", "text_lstm/ag_news/late", chapters="06, 99"))
+    from lthkit.search.runs import PAI_LEVELS, PAI_METHODS
+    for base in PAI_LEVELS:
+        for criterion in PAI_METHODS.values():
+            out.append(Entry(f"{base}/pai/{criterion}", f"{base}/pai/{criterion}",
+                             chapters="08, 99"))
     out.append(Entry("text_lstm/imdb/256", "text_lstm/imdb/256", chapters="04"))
     return out + list(REGISTERED.values())
 

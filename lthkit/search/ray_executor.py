@@ -86,17 +86,12 @@ def check_reachable(address):
 
 
 def _compile_cache():
-    """On JAX, keep compiled programs on disk (lthkit's cache), so that a worker's next task,
-    a new model of the same shape, loads its training step instead of compiling it again."""
+    """On JAX, keep compiled programs on disk (`lthkit.book.chapter.compile_cache`), so that
+    a worker's next task, a new model of the same shape, loads its training step."""
     import keras
-    if keras.backend.backend() != "jax":
-        return
-    import jax
-
-    from lthkit.data._cache import cache_dir
-    if jax.config.jax_compilation_cache_dir is None:
-        jax.config.update("jax_compilation_cache_dir", str(cache_dir() / "jax"))
-        jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
+    if keras.backend.backend() == "jax":
+        from lthkit.book.chapter import compile_cache
+        compile_cache(min_seconds=0.0)
 
 
 def _train(exp, root, task, data, quiet, adopt_rebuilt, *after):

@@ -53,6 +53,53 @@ TARGETS = {
 }
 
 
+# Pruning at initialization [FDRC21] (E8): each criterion scores the initialized network and
+# cuts every level in one shot, globally (one ranking over all layers, so each criterion
+# chooses its own per-layer sparsities), at the iterative run's overall sparsities (a global
+# rate of 0.2 per level); its ablations are the controls "shuffle" (each layer's mask
+# shuffled) and "reinit" (new initial weights). Random pruning at initialization is the
+# iterative run's "random" control (the same per-layer counts as its ticket, drawn at random).
+PAI_METHODS = {"SNIP": "snip", "GraSP": "grasp", "SynFlow": "synflow",
+               "magnitude at init": "magnitude"}
+PAI_LEVELS = {"lenet_300_100": (3, 7, 12, 18), "text_cnn/imdb": (2, 8)}
+for _base, _levels in PAI_LEVELS.items():
+    _model, _dataset, _ = TARGETS[_base]
+    for _criterion in PAI_METHODS.values():
+        TARGETS[f"{_base}/pai/{_criterion}"] = (_model, _dataset, {
+            "mode": "oneshot", "mask_after": "0it", "criterion": _criterion,
+            "strategy": "global", "rates": 0.2, "controls": ("shuffle", "reinit"),
+            "levels": _levels})
+
+
+def pai_sweep(base, profile, methods=None, **knobs):
+    """`{method: Experiment}`: pruning at initialization of target `base` ("lenet_300_100",
+    "text_cnn/imdb") by each of `methods` (names of `PAI_METHODS`, default all), with its
+    shuffle and reinitialization controls (knobs on top, e.g. `levels`)."""
+    if base not in PAI_LEVELS:
+        raise bad_param("base", base, "one of " + ", ".join(PAI_LEVELS))
+    methods = list(PAI_METHODS) if methods is None else list(methods)
+    for m in methods:
+        if m not in PAI_METHODS:
+            raise bad_param("methods", m, "names among " + ", ".join(PAI_METHODS))
+    return {m: target(f"{base}/pai/{PAI_METHODS[m]}", profile, **knobs) for m in methods}
+
+
+def mask_seconds(experiments, store):
+    """{variant: seconds} each one-shot experiment of `{variant: Experiment}` took to cut its
+    masks in `store`, every level up to its last (as recorded when they were cut; the mean
+    over replicates; NaN where none was recorded): for pruning at initialization, the whole
+    cost beyond training each level."""
+    import math
+    out = {}
+    for name, exp in experiments.items():
+        last = exp.search.last_round
+        totals = [sum(s for q, s in store.mask_seconds(exp, rep).items() if q <= last)
+                  for rep in range(exp.search.replicates)
+                  if all(q in store.mask_seconds(exp, rep) for q in range(1, last + 1))]
+        out[name] = sum(totals) / len(totals) if totals else math.nan
+    return out
+
+
 def target(name, profile="quick", **knobs):
     """The experiment behind target `name` in `profile` (knobs on top, None = profile's): a
     target of the claims ledger (`TARGETS`) or any registered model by its name."""

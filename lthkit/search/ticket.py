@@ -483,9 +483,14 @@ class TicketSearch:
                                       self.exp.search.last_round,
                                       stored=lambda q: self.store.masks(self.exp, rep, MAIN, q),
                                       weights=lambda: self._dense_scored(rep))
+        seconds, start = {}, time.perf_counter()
         for q, masks, cut in levels:
-            if cut:
+            if cut:  # what cutting the mask cost (the criterion's scores and the cut)
+                seconds[q] = time.perf_counter() - start
                 self._save_mask(rep, q, masks)
+            start = time.perf_counter()
+        if seconds:
+            self.store.record_mask_seconds(self.exp, rep, seconds)
 
     def _save_mask(self, rep, r, masks):
         """Save main mask r; if one is stored and differs, what was built on it is stale."""

@@ -129,6 +129,20 @@ class ResultStore:
         return info
 
     # -- reading, with damage control --------------------------------------------------------
+    def mask_seconds(self, exp, replicate):
+        """{level: seconds} it took to cut each one-shot level's mask of `replicate` (as
+        recorded when the masks were cut; {} before)."""
+        path = self.replicate_dir(exp, replicate) / "mask_seconds.json"
+        return {int(k): float(v) for k, v in (self.read_json(path) or {}).items()}
+
+    def record_mask_seconds(self, exp, replicate, seconds):
+        """Add {level: seconds} to what `mask_seconds` reads (a level already there keeps
+        its first time: a mask cut again to rebuild it is not its cost)."""
+        path = self.replicate_dir(exp, replicate) / "mask_seconds.json"
+        merged = {**{str(k): v for k, v in seconds.items()},
+                  **{str(k): v for k, v in self.mask_seconds(exp, replicate).items()}}
+        _io.save_json(path, dict(sorted(merged.items(), key=lambda kv: int(kv[0]))))
+
     def read_json(self, path):
         """The JSON at `path`, or None if absent; a damaged file is moved aside (None)."""
         path = Path(path)

@@ -183,3 +183,17 @@ def test_unreachable_target_sparsity():
     half = imp(w, 5)[-1]
     with pytest.raises(ValueError, match=r"at least the current sparsity"):
         oneshot_rounds_for(0.1, half, RATES, kinds=KINDS)
+
+
+def test_the_linear_time_cut_is_the_stable_sorts_first_k():
+    """`_lowest` (a partition) drops exactly what a stable argsort's first k would: ties at
+    the threshold in position order."""
+    from lthkit.pruning.prune import _lowest
+    rng = np.random.default_rng(0)
+    for trial in range(500):
+        n = int(rng.integers(1, 60))
+        v = rng.integers(0, 4, n).astype(float) if trial % 2 else rng.normal(size=n)
+        k = int(rng.integers(0, n + 1))
+        expected = np.zeros(n, bool)
+        expected[np.argsort(v, kind="stable")[:k]] = True
+        assert (_lowest(v, k) == expected).all()

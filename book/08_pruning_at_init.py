@@ -1,0 +1,259 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Python (lthkit)
+#     language: python
+#     name: lthkit
+#   lthkit:
+#     budget: {smoke: 60, quick: 180}
+# ---
+
+# %% [markdown]
+# # Pruning before training: SNIP, GraSP and SynFlow against the winning ticket
+#
+# A winning ticket is found by training: IMP trains the dense network, prunes, rewinds and
+# trains again, round after round. Even the early tickets of the last chapter train for a
+# while before the mask is cut. **Can the mask be cut before any training at all?** That
+# is *pruning at initialization* (PaI), and three criteria made the case for it:
+#
+# - **SNIP** [LAT19] keeps the weights the loss is most sensitive to on one batch, `|g ⊙ w|`;
+# - **GraSP** [WZG20] keeps the weights whose removal would slow the gradient's flow most,
+#   from a Hessian-gradient product `Hg`;
+# - **SynFlow** [TAN20] needs no data at all: it keeps the weights that carry most "synaptic
+#   flow" from an all-ones input to the output, pruning in 100 small steps so that no layer
+#   is cut off.
+#
+# Frankle, Dziugaite, Roy and Carbin [FDRC21] put them to the test and found two things:
+# all three (and plain magnitude at initialization) **beat random pruning but stay below
+# magnitude pruning after training**, and their masks survive two ablations that should
+# hurt a real ticket: **shuffling each layer's mask**, or **drawing new initial weights**,
+# keeps the accuracy. So what these methods find is a per-layer sparsity, not a subnetwork.
+# Nobody has tested that on text, where the embedding table holds almost all of the
+# weights and the rows of rare words get almost no gradient at initialization: this
+# chapter does, on Lenet-300-100 and on Kim's text CNN on IMDb.
+#
+# Throughout, a level is named by the share of the weights that **remain**. Every PaI
+# method prunes **globally** (one ranking over all layers, so each picks its own per-layer
+# sparsities, as in [FDRC21]), in one shot from the initialization, to the overall sparsity
+# of iterative round r of the IMP run; the IMP ticket, its random reinitialization and random
+# pruning (a random mask with the ticket's per-layer counts) come from the IMP run itself.
+#
+# :::{admonition} Run this chapter
+# - Quick (what this page trained, about three minutes): `make book CHAPTER=08_pruning_at_init`
+# - Full profile in the notebook (days on a CPU; it resumes):
+#   `make chapter CHAPTER=08_pruning_at_init OUT=runs/pai-full.ipynb P="profile=full"`
+# - The stored runs shown first, rebuilt or extended (each resumes where it stopped):
+#   `python -m lthkit.search.plan --run --only lenet_300_100/pai/snip` (and `grasp`,
+#   `synflow`, `magnitude`; `text_cnn/imdb/pai/...` for IMDb)
+# :::
+
+# %% tags=["parameters"]
+profile = "quick"  # "smoke" (seconds), "quick" (minutes on a CPU) or "full"
+backend = "jax"
+seed = 0
+replicates = None  # (None: quick 1; full 3 for Lenet, 2 for IMDb)
+methods = None  # PaI methods (None: SNIP, GraSP, SynFlow, magnitude at init)
+lenet_levels = None  # one-shot levels (rounds of 20 %) (None: quick [5], full 3, 7, 12, 18)
+imdb_levels = None  # (None: quick [2], full 2 and 8: [TXT]'s 64 % and 16.8 %)
+run_imdb = True  # the IMDb runs of this build's profile
+imdb_methods = None  # PaI methods on IMDb (None: all)
+imdb_ablations = None  # train the IMDb runs' shuffle and reinit controls (None: quick no,
+#                        full yes; the stored runs have them)
+score_batches = None  # training batches SNIP and GraSP score on (None: 1)
+show_stored_full = True  # show the full-profile runs stored under results/
+
+# %% tags=["hide-input"]
+from lthkit import book
+
+book.setup(profile, backend)
+
+from IPython.display import Markdown, display
+
+from lthkit import analysis, claims, plots, search
+from lthkit.profiles import results_store
+
+store = results_store(profile)
+source = f"{profile} profile"
+cfg = book.settings(profile, {
+    "smoke": dict(replicates=1, lenet_levels=[1], imdb_levels=[1], imdb_ablations=False),
+    "quick": dict(replicates=1, lenet_levels=[5], imdb_levels=[2], imdb_ablations=False),
+    "full": dict(replicates=None, lenet_levels=None, imdb_levels=None, imdb_ablations=True)},
+    replicates=replicates, lenet_levels=lenet_levels, imdb_levels=imdb_levels,
+    imdb_ablations=imdb_ablations)
+methods = list(methods or search.PAI_METHODS)
+imdb_methods = list(imdb_methods or methods)
+knobs = dict(seed=seed, replicates=cfg.replicates, score_batches=score_batches)
+
+# %% [markdown]
+# ## The answer on Lenet, from the stored runs
+#
+# [FC19]'s Lenet-300-100 and schedule (50,000 iterations, three replicates). Each PaI
+# method cuts four levels from the initialization (51, 21, 6.9 and 1.8 % of the weights),
+# and each level is trained three ways: with the method's mask, with each layer's mask
+# shuffled, and with the mask on new initial weights.
+
+# %% tags=["hide-input"]
+lenet_stored = search.stored_variants(search.pai_sweep("lenet_300_100", "full", methods),
+                                      minimum=1) if show_stored_full else None
+lenet_imp = search.stored(search.target("lenet_300_100", "full")) if show_stored_full else None
+if lenet_stored is not None and lenet_imp is not None:
+    lenet_all = analysis.pai_combined(lenet_stored.table, lenet_imp.table)
+    shown = lenet_all[lenet_all["branch"] == "main"]
+    display(book.label(plots.by_sparsity(shown, source=lenet_stored.source, width=480,
+                                         height=280, floor=plots.zoom_floor(shown, span=8),
+                                         title="Lenet: pruning at initialization and IMP"),
+                       "full", lenet_stored.source))
+    display(analysis.ticket_grid(lenet_all, [100 - p for p in (51.2, 21.0, 6.87, 1.8)],
+                                 branches=("main", "shuffle", "reinit")))
+    display(book.label(plots.ablation_gaps(analysis.ablation_gaps(lenet_all),
+                                           source=lenet_stored.source), "full",
+                       lenet_stored.source))
+    display(analysis.pai_cost(lenet_all, search.mask_seconds(lenet_stored.exps,
+                                                             lenet_stored.store))
+            .style.format(precision=2, na_rep="—"))
+    book.show_ledger(claims.ledger(lenet_all, claims.select(prefix="lenet_300_100/pai/"),
+                                   results=lenet_stored.source))
+else:
+    display(Markdown("No stored full-profile run of pruning at initialization on Lenet yet: "
+                     "the quick runs below show the method."))
+
+# %% [markdown]
+# ## On text: IMDb, from the stored runs
+#
+# Kim's CNN at [TXT]'s size: 5 million of its 5.1 million weights are the embedding table.
+# Two levels, [TXT]'s 64 % and 16.8 % of the weights, two replicates.
+
+# %% tags=["hide-input"]
+imdb_stored = search.stored_variants(search.pai_sweep("text_cnn/imdb", "full", imdb_methods),
+                                     minimum=1) if show_stored_full else None
+imdb_imp = search.stored(search.target("text_cnn/imdb", "full")) if show_stored_full else None
+if imdb_stored is not None and imdb_imp is not None:
+    imdb_all = analysis.pai_combined(imdb_stored.table, imdb_imp.table)
+    display(analysis.ticket_grid(imdb_all, (36, 83.2), branches=("main", "shuffle", "reinit")))
+    display(book.label(plots.ablation_gaps(analysis.ablation_gaps(imdb_all),
+                                           source=imdb_stored.source), "full",
+                       imdb_stored.source))
+    display(analysis.pai_cost(imdb_all, search.mask_seconds(imdb_stored.exps,
+                                                            imdb_stored.store))
+            .style.format(precision=2, na_rep="—"))
+    book.show_ledger(claims.ledger(imdb_all, claims.select(prefix="text_cnn/imdb/pai/"),
+                                   results=imdb_stored.source))
+else:
+    display(Markdown("No stored full-profile run of pruning at initialization on IMDb yet: "
+                     "the quick runs below show the method."))
+
+# %% [markdown]
+# ## This build's quick runs
+#
+# The same comparisons in this build's profile: each method at one level, one replicate,
+# on a subset with a short schedule (Lenet: 10,000 images, 1,000 iterations; IMDb: 1,500
+# reviews, two epochs). The IMP run is the quick run the reproduction and text chapters
+# train (stored once, shared). The grid reads "mask / layerwise shuffle / new weights" for
+# each method; IMP's row is "ticket / — / random reinit", random pruning's its mask alone.
+# Quick numbers show the method, not the papers'; their ledger rows carry no verdict.
+
+# %% tags=["hide-input"]
+lenet_runs = search.pai_sweep("lenet_300_100", profile, methods, **knobs,
+                              levels=tuple(cfg.lenet_levels) if cfg.lenet_levels else None)
+lenet_pai = search.variants(lenet_runs, store)
+lenet_last = max(max(e.search.levels or (e.search.rounds,)) for e in lenet_runs.values())
+lenet_base = search.variants({"IMP": search.target("lenet_300_100", profile, seed=seed,
+                                                   replicates=cfg.replicates,
+                                                   rounds=lenet_last)}, store)
+lenet_q = analysis.pai_combined(lenet_pai, lenet_base)
+lenet_pct = float(lenet_pai.query("round > 0")["percent_remaining"].min())
+display(analysis.ticket_grid(lenet_q, [100 - lenet_pct],
+                             branches=("main", "shuffle", "reinit")).T)
+display(book.label(plots.ablation_gaps(analysis.ablation_gaps(lenet_q), source=source)))
+book.show_ledger(claims.ledger(lenet_q, claims.select(prefix="lenet_300_100/pai/"),
+                               results=source))
+
+# %% [markdown]
+# What each method paid for its mask: IMP trained the dense network and every round up to
+# the level; a PaI method trains the level only, after cutting its mask from the
+# initialization (the seconds recorded when the masks were cut, every level up to this one:
+# SynFlow's 100 steps per level, GraSP's Hessian products, SNIP's one gradient).
+
+# %% tags=["hide-input"]
+display(analysis.pai_cost(lenet_q, search.mask_seconds(lenet_runs, store))
+        .style.format(precision=2, na_rep="—"))
+
+# %% [markdown]
+# ### IMDb
+#
+# The text CNN in the quick profile (an 8,000-word vocabulary, 128 tokens), each method's
+# mask without its ablations (they would double the chapter's time; the stored runs have
+# them), then what each mask paid. Then the
+# question only text can ask: **which words' embedding rows does each method keep?** A
+# falling line keeps frequent words and drops rare ones. At initialization every row has
+# the same distribution, so magnitude at initialization keeps rows at random, and so does
+# SynFlow, whose all-ones input treats every row alike. SNIP's and GraSP's gradients reach
+# only the rows of words in the scoring batch: every other row scores exactly zero. SNIP's
+# scores are never negative, so it prunes zero-scored rows first, and which of them go is
+# decided by the tie rule (position order): the vocabulary is sorted by frequency, so the
+# frequent words the batch happened to miss go before the rare ones. GraSP's scores can be
+# negative, and it prunes those first: rows of words it *saw*.
+
+# %% tags=["hide-input"]
+if run_imdb:
+    imdb_runs = search.pai_sweep("text_cnn/imdb", profile, imdb_methods, **knobs,
+                                 levels=tuple(cfg.imdb_levels) if cfg.imdb_levels else None,
+                                 controls=None if cfg.imdb_ablations else ())
+    imdb_data = search.dataset_for(next(iter(imdb_runs.values())))
+    imdb_pai = search.variants(imdb_runs, store)
+    imdb_last = max(max(e.search.levels or (e.search.rounds,)) for e in imdb_runs.values())
+    imdb_base = search.variants({"IMP": search.target("text_cnn/imdb", profile, seed=seed,
+                                                      replicates=cfg.replicates,
+                                                      rounds=imdb_last)}, store)
+    imdb_q = analysis.pai_combined(imdb_pai, imdb_base)
+    imdb_pct = float(imdb_pai.query("round > 0")["percent_remaining"].min())
+    display(analysis.ticket_grid(imdb_q, [100 - imdb_pct],
+                                 branches=("main", "shuffle", "reinit")).T)
+    display(analysis.pai_cost(imdb_q, search.mask_seconds(imdb_runs, store))
+            .style.format(precision=2, na_rep="—"))
+    book.show_ledger(claims.ledger(imdb_q, claims.select(prefix="text_cnn/imdb/pai/"),
+                                   results=source))
+    embedding = {m: store.masks(e, 0, "main", imdb_last)["embedding/embeddings"]
+                 for m, e in imdb_runs.items()}
+    embedding["IMP (after training)"] = store.masks(
+        search.target("text_cnn/imdb", profile, seed=seed, replicates=cfg.replicates),
+        0, "main", imdb_last)["embedding/embeddings"]
+    binned, kept = analysis.kept_by_rank(embedding, imdb_data.vocab, imdb_data.x_train,
+                                         imdb_data.y_train)
+    display(book.label(plots.kept_by_rank(binned, source=source)))
+    display(kept.style.format(precision=2))
+
+# %% [markdown]
+# :::{dropdown} How the methods are computed, and where we differ from [FDRC21]
+# - **One shot, globally.** Each level is cut from the initialization by one global ranking,
+#   nested in the level before (SynFlow's 100 steps run from the previous level's mask, so a
+#   deeper level has had more steps). [FDRC21] prunes each sparsity from scratch.
+# - **SNIP and GraSP** score on the replicate's first training batch (`score_batches=1`);
+#   GraSP divides the logits by its code's temperature of 200 before the loss.
+# - **SynFlow on text.** An all-ones input is, for an embedding, the sum of all one-hot
+#   vectors: every position sees the column sums of `|E|`, so a word's row is scored by
+#   `|E_v| ⊙ ∂R/∂s` and all rows share the same flow per dimension; the text CNN's
+#   max-pooling passes the largest window. [FDRC21] has no text model.
+# - **Random pruning** is the IMP run's control: a random mask with the ticket's per-layer
+#   counts (nearly uniform), where [FDRC21]'s random pruning is uniform per layer.
+# - **Schedules.** Lenet as [FC19], the text CNN as [TXT] (10 epochs, early stopping on the
+#   validation split), not [FDRC21]'s image networks and schedules.
+# :::
+#
+# ## Things to try
+#
+# - Score SNIP and GraSP on more batches: does SNIP's embedding keep more rare words?
+#   `make chapter CHAPTER=08_pruning_at_init OUT=runs/pai-batches.ipynb P="score_batches=8"`
+# - Prune Lenet deeper, where [FDRC21] saw the methods part ways:
+#   `make chapter CHAPTER=08_pruning_at_init OUT=runs/pai-deep.ipynb P="lenet_levels=[12,18]"`
+# - Your own criterion: `lthkit.pruning.register_criterion("mine", ..., needs=("model",
+#   "batches"))`, then `search.target("lenet_300_100/pai/snip", "quick").replace(prune=
+#   {"criterion": "mine"})`.
+
+# %%
+book.provenance()

@@ -1,0 +1,144 @@
+"""Pruning at initialization in the book: the targets, the tables a chapter reads, the
+ledger's margin claims, what each mask keeps of the embedding, what each method costs."""
+import numpy as np
+import pandas as pd
+import pytest
+
+from lthkit import analysis, claims, search
+
+ACC = "early_stop_test_accuracy"
+
+
+def test_the_pai_targets_prune_globally_at_initialization_with_both_ablations():
+    sweep = search.pai_sweep("lenet_300_100", "full")
+    assert list(sweep) == list(search.PAI_METHODS)
+    for method, exp in sweep.items():
+        assert exp.prune.criterion == search.PAI_METHODS[method]
+        assert (exp.search.mode, exp.search.mask_after, exp.prune.strategy, exp.prune.rates) \
+            == ("oneshot", "0it", "global", 0.2)
+        assert exp.search.controls == ("shuffle", "reinit")
+        assert exp.search.levels == (3, 7, 12, 18) and exp.search.replicates == 3
+    imdb = search.pai_sweep("text_cnn/imdb", "full", ["SNIP"])
+    assert imdb["SNIP"].search.levels == (2, 8) and imdb["SNIP"].search.replicates == 2
+    quick = search.pai_sweep("lenet_300_100", "quick", ["SynFlow"], levels=(7,))
+    assert quick["SynFlow"].search.levels == (7,)
+    with pytest.raises(ValueError, match="methods='snap'"):
+        search.pai_sweep("lenet_300_100", "quick", ["snap"])
+    with pytest.raises(ValueError, match="base='conv6'"):
+        search.pai_sweep("conv6", "quick")
+    from lthkit.search import plan
+    planned = {e.target for e in plan.entries()}
+    assert {f"{b}/pai/{c}" for b in ("lenet_300_100", "text_cnn/imdb")
+            for c in search.PAI_METHODS.values()} <= planned
+
+
+def rows(variant, branch, accs, rounds=(0, 1, 2), seconds=10.0):
+    """A results table: one row per replicate (accs[r][i]) and round."""
+    out = []
+    for r, values in zip(rounds, accs):
+        for i, acc in enumerate(values):
+            out.append({"variant": variant, "branch": branch, "replicate": i, "round": r,
+                        "percent_remaining": 100 * 0.8 ** r, ACC: acc,
+                        "train_seconds": seconds})
+    return out
+
+
+@pytest.fixture
+def combined():
+    pai = pd.DataFrame(rows("SNIP", "main", [[0.9, 0.9], [0.88, 0.86], [0.80, 0.82]])
+                       + rows("SNIP", "shuffle", [[0.87, 0.86], [0.79, 0.83]], rounds=(1, 2))
+                       + rows("SNIP", "reinit", [[0.84, 0.84], [0.80, 0.80]], rounds=(1, 2)))
+    imp = pd.DataFrame(rows(None, "main", [[0.9, 0.9], [0.91, 0.91], [0.90, 0.92]], seconds=20)
+                       + rows(None, "reinit", [[0.85, 0.85], [0.80, 0.81]], rounds=(1, 2))
+                       + rows(None, "random", [[0.83, 0.83], [0.70, 0.74]], rounds=(1, 2))
+                       ).drop(columns="variant")
+    return analysis.pai_combined(pai, imp)
+
+
+def test_pai_beside_imp_and_the_ablation_gaps(combined):
+    assert set(combined["variant"]) == {"SNIP", "IMP (after training)", "random pruning"}
+    rnd = combined[combined["variant"] == "random pruning"]
+    assert set(rnd["branch"]) == {"main"} and 0 in set(rnd["round"])  # starts at dense
+    gaps = analysis.ablation_gaps(combined)
+    snip = gaps[(gaps["variant"] == "SNIP") & (gaps["round"] == 1)].set_index("ablation")
+    # replicate by replicate: (0.88 - 0.87, 0.86 - 0.86) and (0.88 - 0.84, 0.86 - 0.84)
+    assert snip.loc["layerwise shuffle", "gap"] == pytest.approx(0.5)
+    assert snip.loc["layerwise shuffle", "gap_max"] == pytest.approx(1.0)
+    assert snip.loc["random reinit", "gap"] == pytest.approx(3.0)
+    imp = gaps[gaps["variant"] == "IMP (after training)"]
+    assert set(imp["ablation"]) == {"random reinit"}
+    grid = analysis.ticket_grid(combined, [20], branches=("main", "shuffle", "reinit"))
+    assert grid.loc["80 %", "SNIP"] == "87.00 / 86.50 / 84.00"
+
+
+def test_margin_claims_read_the_comparison_the_paper_made(combined):
+    found = [claims.Claim("t.above", "FDRC21", "E8", "x", "margin", 0.0, "beats random",
+                          level=64, variant="SNIP", versus="random pruning:main",
+                          expect="above"),
+             claims.Claim("t.below", "FDRC21", "E8", "x", "margin", 0.0, "below IMP",
+                          level=64, variant="SNIP", versus="IMP (after training):main",
+                          expect="below"),
+             claims.Claim("t.shuffle", "FDRC21", "E8", "x", "margin", 0.0, "shuffle",
+                          level=64, variant="SNIP", versus=":shuffle", expect="near",
+                          tolerance=0.5),
+             claims.Claim("t.reinit", "FDRC21", "E8", "x", "margin", 0.0, "reinit",
+                          level=64, variant="SNIP", versus=":reinit", expect="near",
+                          tolerance=0.5)]
+    table = claims.ledger(combined, found).set_index("id")
+    assert table.loc["t.above", "verdict"] == "within"  # 81 vs 72 at 64 %
+    assert table.loc["t.above", "ours_value"] == pytest.approx(9.0)
+    assert table.loc["t.below", "verdict"] == "within"  # 81 vs 91
+    assert table.loc["t.shuffle", "verdict"] == "within"  # 81 vs 81
+    assert table.loc["t.reinit", "verdict"] == "above"  # 81 vs 80: beyond 0.5
+    assert "within ±0.5 pp of layerwise shuffle" in found[2].paper
+    missing = claims.ledger(combined[combined["variant"] != "random pruning"], found[:1])
+    assert missing.iloc[0]["verdict"] == "not run"
+    # every PaI claim of the book is well formed and reads its own target
+    pai = claims.select(prefix="lenet_300_100/pai/")
+    assert len(pai) == 4 * len(search.PAI_METHODS)
+    assert all(c.kind == "margin" and c.variant in search.PAI_METHODS for c in pai)
+
+
+def test_what_each_mask_keeps_of_the_embedding_by_word_frequency():
+    rng = np.random.default_rng(0)
+    vocab = ["<pad>", "<unk>"] + [f"w{i}" for i in range(60)]
+    ids = np.arange(2, 62)
+    # word i appears about 200 / (i - 1) times: w0 most often
+    texts = np.concatenate([np.repeat(ids, np.maximum(1, 200 // (ids - 1)))])
+    rng.shuffle(texts)
+    x = texts[: len(texts) // 10 * 10].reshape(-1, 10)
+    y = np.arange(len(x)) % 2
+    frequent = np.zeros((62, 4), bool)
+    frequent[2:12] = True  # the ten most frequent words' rows
+    uniform = np.zeros((62, 4), bool)
+    uniform[:, :1] = True  # a quarter of every row
+    binned, summary = analysis.kept_by_rank({"frequent": frequent, "uniform": uniform},
+                                            vocab, x, y, bins=5)
+    assert set(binned["method"]) == {"frequent", "uniform"}
+    assert summary.loc["frequent", "Spearman (kept, rank)"] < -0.5
+    assert np.isnan(summary.loc["uniform", "Spearman (kept, rank)"]) or \
+        abs(summary.loc["uniform", "Spearman (kept, rank)"]) < 1e-9
+    assert summary.loc["uniform", "kept, all (%)"] == pytest.approx(25.0)
+
+
+def test_the_cost_of_each_mask(combined):
+    cost = analysis.pai_cost(combined, {"SNIP": 1.5})
+    assert cost.loc["SNIP", "trainings"] == 1
+    assert cost.loc["SNIP", "total (s)"] == pytest.approx(11.5)
+    assert cost.loc["IMP (after training)", "trainings"] == 3  # dense, rounds 1 and 2
+    assert cost.loc["IMP (after training)", "training (s)"] == pytest.approx(60.0)
+    assert cost.loc["SNIP", "accuracy (%)"] == pytest.approx(81.0)
+
+
+def test_the_seconds_to_cut_the_masks_are_recorded_with_them(tiny_data, tmp_path):
+    from conftest import tiny_experiment
+    from lthkit.store import ResultStore
+    store = ResultStore(tmp_path)
+    exp = tiny_experiment(mode="oneshot", mask_after="0it", rounds=2).replace(
+        prune={"criterion": "snip"})
+    assert np.isnan(search.mask_seconds({"SNIP": exp}, store)["SNIP"])
+    search.TicketSearch(exp, store, data=tiny_data, quiet=True).run()
+    recorded = store.mask_seconds(exp, 0)
+    assert set(recorded) == {1, 2} and all(s > 0 for s in recorded.values())
+    assert search.mask_seconds({"SNIP": exp}, store)["SNIP"] == pytest.approx(
+        sum(recorded.values()))
