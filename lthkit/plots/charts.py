@@ -507,12 +507,13 @@ def early_masks(table, exps, rounds, y="early_stop_test_accuracy", source="", wi
                   "mean and min/max over replicates"] + source_lines(source)))
 
 
-def ablation_gaps(gaps, source="", width=265, height=220):
+def ablation_gaps(gaps, source="", width=235, height=210):
     """`analysis.ablation_gaps`: a method's accuracy minus its ablation's (points), against %
     of weights remaining; a panel per ablation, a line per method with its min/max band over
     replicates. On the zero line, the ablation costs nothing."""
     x = alt.X("percent_remaining:Q", title="% of weights remaining (log)",
-              scale=alt.Scale(type="log", reverse=True, nice=False))
+              scale=alt.Scale(type="log", reverse=True, nice=False),
+              axis=alt.Axis(format=".3g"))
     color = _color(gaps["variant"])
 
     def panel(ablation):
