@@ -119,7 +119,8 @@ def next_masks(name, ctx, rates, kinds=None, strategy="layerwise"):
     scoring and one cut, or, for an iterative criterion, `iterations` of them, each keeping
     an exponentially shrinking share of the weights, re-scored on what is left, down to
     the same exact counts as one cut."""
-    from lthkit.pruning.prune import _rate_per_key, check_rates, n_to_prune, prune_scores
+    from lthkit.pruning.prune import (_global_prune, _rate_per_key, check_rates, n_to_prune,
+                                      prune_scores, prune_to_counts)
     c = criterion(name)
     if c.iterations == 1:
         return prune_scores(score(name, ctx), ctx.masks, rates, kinds=kinds,
@@ -139,9 +140,9 @@ def next_masks(name, ctx, rates, kinds=None, strategy="layerwise"):
         scores = score(name, dataclasses.replace(ctx, masks=masks))
         if strategy == "global":
             keep = _between(total, goal, share)
-            masks = _global_cut(scores, masks, sum(int(m.sum()) for m in masks.values()) - keep)
+            masks = _global_prune(scores, masks,
+                                  sum(int(m.sum()) for m in masks.values()) - keep)
         else:
-            from lthkit.pruning.prune import prune_to_counts
             masks = prune_to_counts(scores, masks, {k: _between(start[k], goal[k], share)
                                                     for k in masks})
     return masks
@@ -153,11 +154,6 @@ def _between(n, goal, share):
     if share >= 1 or n == 0:
         return goal
     return max(goal, min(n, int(np.floor(n * (goal / n) ** share + 0.5))))
-
-
-def _global_cut(scores, masks, k):
-    from lthkit.pruning.prune import _global_prune
-    return _global_prune(scores, masks, k)
 
 
 # -- the criteria ----------------------------------------------------------------------------

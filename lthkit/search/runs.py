@@ -93,9 +93,9 @@ def mask_seconds(experiments, store):
     out = {}
     for name, exp in experiments.items():
         last = exp.search.last_round
-        totals = [sum(s for q, s in store.mask_seconds(exp, rep).items() if q <= last)
-                  for rep in range(exp.search.replicates)
-                  if all(q in store.mask_seconds(exp, rep) for q in range(1, last + 1))]
+        recorded = [store.mask_seconds(exp, rep) for rep in range(exp.search.replicates)]
+        totals = [sum(s for q, s in r.items() if q <= last) for r in recorded
+                  if all(q in r for q in range(1, last + 1))]
         out[name] = sum(totals) / len(totals) if totals else math.nan
     return out
 
