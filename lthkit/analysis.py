@@ -84,8 +84,11 @@ def level_table(table, metric=ACC, scale=100.0, by="branch"):
 
     `by="variant"` makes one column per variant instead (of a variants table, e.g. one
     branch of a rewind sweep), in the order the table has them ("k = 500it" before
-    "k = 2000it", not alphabetically); every column of a level has the same sparsity."""
+    "k = 2000it", not alphabetically); every column of a level has the same sparsity.
+    `by="series"`: one column per line of a chart ("late · IMP ticket", ...)."""
     s = with_dense_level(table)
+    if by == "series":
+        s = s.assign(series=series_labels(s))
     g = s.groupby(["round", by])[metric].mean().unstack(by) * scale
     if by == "branch":
         g = g.rename(columns=dict(BRANCH_NAMES))
@@ -762,3 +765,60 @@ def pai_cost(table, seconds=None, percent=None, metric=ACC):
                      "cutting the mask (s)": cut, "total (s)": trained + cut,
                      "accuracy (%)": 100 * float(level["mean"])})
     return pd.DataFrame(rows).set_index("method")
+
+
+# -- parts of a network, and networks of different sizes ------------------------------------
+def remaining_by_part(layers, parts):
+    """Remaining weights per part of a network: `layers` is `ResultStore.layer_table` (one
+    row per replicate, branch, round and masked weight), `parts` an ordered {part name:
+    regular expression}; a weight belongs to the first part whose expression it matches
+    (`re.search` on its key, e.g. "attention_0/query/kernel"; the stored "total" row is left
+    out). Returns the same columns with
+    `layer` the part (so `plots.layer_sparsity` draws it). A weight no part matches is
+    refused in one line: a chart that silently dropped it would misstate the whole."""
+    import re
+
+    from lthkit._errors import LthkitError
+    if layers is None or len(layers) == 0:
+        return pd.DataFrame(columns=["replicate", "branch", "round", "layer", "remaining",
+                                     "size", "fraction"])
+    patterns = {name: re.compile(expr) for name, expr in dict(parts).items()}
+    layers = layers[layers["layer"] != "total"]  # the stored sum over all weights
+    keys = pd.unique(layers["layer"])
+    where = {}
+    for key in keys:
+        where[key] = next((name for name, p in patterns.items() if p.search(key)), None)
+    unmatched = [k for k, v in where.items() if v is None]
+    if unmatched:
+        raise LthkitError(f"parts: no part matches {', '.join(unmatched)} (parts: "
+                          f"{', '.join(patterns)}); add one, e.g. {{'other': '.'}} last.")
+    t = layers.assign(layer=layers["layer"].map(where))
+    g = t.groupby(["replicate", "branch", "round", "layer"], sort=False)[
+        ["remaining", "size"]].sum().reset_index()
+    g["fraction"] = g["remaining"] / g["size"].clip(lower=1)
+    g["order"] = g["layer"].map({name: i for i, name in enumerate(patterns)})
+    return g.sort_values(["replicate", "branch", "round", "order"]).drop(
+        columns="order").reset_index(drop=True)
+
+
+def prunable_weights(layers):
+    """How many weights the masks cover, from `{key: {"shape", "kind"}}` (a stored run's
+    `ResultStore.layers(exp)` or `pruning.layer_shapes(model)`)."""
+    return int(sum(np.prod(v["shape"]) for v in layers.values()))
+
+
+def across_models(runs):
+    """Networks of different sizes on one axis: `runs` is {name: (table, layers)}, each a
+    results table (`ResultStore.table`) and its model's masked weights (`layers` as in
+    `prunable_weights`). One table with a `variant` column (the name) and
+    `weights_remaining`, the prunable weights a level keeps (its share times the model's
+    count), so levels compare by how many weights remain rather than by which share."""
+    frames = []
+    for name, (table, layers) in runs.items():
+        if table is None or len(table) == 0:
+            continue
+        total = prunable_weights(layers)
+        t = table.drop(columns=["variant"], errors="ignore").assign(variant=name)
+        t["weights_remaining"] = t["percent_remaining"] / 100.0 * total
+        frames.append(t)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()

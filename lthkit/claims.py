@@ -90,6 +90,10 @@ PAPERS = {
              "iteratively conserving synaptic flow (SynFlow), NeurIPS 2020 (arXiv 2006.05467)",
     "ZLLY19": "Zhou, Lan, Liu & Yosinski, Deconstructing Lottery Tickets: Zeros, Signs, and "
               "the Supermask, NeurIPS 2019 (arXiv 1905.01067)",
+    "CFC20": "Chen, Frankle, Chang, Liu, Zhang, Wang & Carbin, The Lottery Ticket "
+             "Hypothesis for Pre-trained BERT Networks, NeurIPS 2020 (arXiv 2007.12223)",
+    "YETM20": "Yu, Edunov, Tian & Morcos, Playing the lottery with rewards and multiple "
+              "languages: lottery tickets in RL and NLP, ICLR 2020 (arXiv 1906.02768)",
     "KIM14": "Kim, Convolutional Neural Networks for Sentence Classification, EMNLP 2014",
     "PVD18": "Pappagari, Villalba & Dehak, Joint verification-identification in end-to-end "
              "multi-scale CNN framework for topic identification, ICASSP 2018",

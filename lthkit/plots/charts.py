@@ -24,12 +24,14 @@ CURVE_NAMES = {"val_loss": "validation loss", "test_accuracy": "test accuracy",
                "train_loss": "training loss", "val_accuracy": "validation accuracy"}
 
 
-def summarize(table, y, by=("series", "round")):
-    """Mean, min and max of `y` over replicates, per line of a chart (series) and round."""
+def summarize(table, y, by=("series", "round"), x="percent_remaining"):
+    """Mean, min and max of `y` over replicates, per line of a chart (series) and round
+    (with the mean of `x`, the chart's horizontal axis)."""
     t = with_dense_level(table)
     t["series"] = series_labels(t)
+    xs = {c: (c, "mean") for c in dict.fromkeys(("percent_remaining", x))}
     g = t.groupby(list(by)).agg(mean=(y, "mean"), min=(y, "min"), max=(y, "max"),
-                                n=(y, "size"), percent_remaining=("percent_remaining", "mean"))
+                                n=(y, "size"), **xs)
     g = g.reset_index()
     g["label"] = g["series"]
     # the lines in the order the table has them (a sweep's "k = 500it" before "k = 2000it")
@@ -88,21 +90,32 @@ def zoom_floor(table, y="early_stop_test_accuracy", span=5.0, percent=True):
     return max(float(s["min"].min()) * scale, dense - span)
 
 
+X_AXES = {"percent_remaining": ("% of weights remaining (log)",
+                                 [100, 51.3, 21.1, 8.7, 3.6, 1.8, 0.7], None),
+          "weights_remaining": ("prunable weights remaining (log)", None, "~s")}
+
+
 def by_sparsity(table, y="early_stop_test_accuracy", source="", title=None, width=330,
-                height=240, percent=True, zero=False, floor=None):
+                height=240, percent=True, zero=False, floor=None, x="percent_remaining"):
     """A mean line with a min/max band over replicates, against % of weights remaining (log
     axis, decreasing to the right as in [FC19]). Hover a point for the round's numbers.
 
     `floor` starts the y axis there (see `zoom_floor`) and cuts off what lies below, which
-    the subtitle says."""
-    s = summarize(table, y)
+    the subtitle says. `x="weights_remaining"` puts networks of different sizes on one axis
+    by how many weights remain (`analysis.across_models`)."""
+    from lthkit._errors import bad_param
+    if x not in X_AXES:
+        raise bad_param("x", x, "one of " + ", ".join(X_AXES))
+    s = summarize(table, y, x=x)
     scale = 100.0 if (percent and "accuracy" in y) else 1.0
     for c in ("mean", "min", "max"):
         s[c] = s[c] * scale
     ytitle = METRIC_NAMES.get(y, y) + (" (%)" if scale == 100 else "")
-    x = alt.X("percent_remaining:Q", title="% of weights remaining (log)",
+    xtitle, xvalues, xformat = X_AXES[x]
+    xfield = x
+    x = alt.X(f"{xfield}:Q", title=xtitle,
               scale=alt.Scale(type="log", reverse=True, nice=False),
-              axis=alt.Axis(values=[100, 51.3, 21.1, 8.7, 3.6, 1.8, 0.7]))
+              axis=alt.Axis(values=xvalues) if xvalues else alt.Axis(format=xformat))
     yscale = alt.Scale(zero=zero)
     cut = []
     if floor is not None:
@@ -121,6 +134,8 @@ def by_sparsity(table, y="early_stop_test_accuracy", source="", title=None, widt
         opacity=alt.condition(hover, alt.value(1.0), alt.value(0.35)),
         tooltip=[alt.Tooltip("label:N", title="series"), alt.Tooltip("round:Q"),
                  alt.Tooltip("percent_remaining:Q", title="% remaining", format=".2f"),
+                 *([alt.Tooltip(f"{xfield}:Q", title="weights", format=",.0f")]
+                   if xfield != "percent_remaining" else []),
                  alt.Tooltip("mean:Q", format=".2f"), alt.Tooltip("min:Q", format=".2f"),
                  alt.Tooltip("max:Q", format=".2f"), alt.Tooltip("n:Q", title="replicates")],
     ).add_params(hover)
@@ -192,19 +207,20 @@ def branch_curves(curves, round_, ys=("train_loss", "val_loss"), source="", widt
         subtitle=["mean and min/max over replicates"] + source_lines(source)))
 
 
-def layer_sparsity(layers, source="", width=420, height=220):
-    """Remaining fraction of each layer's weights per round (main branch, replicate 0)."""
+def layer_sparsity(layers, source="", width=420, height=220, title="Remaining weights per layer"):
+    """Remaining fraction of each layer's weights per round (main branch, replicate 0), in
+    the table's order of layers (or parts: `analysis.remaining_by_part`)."""
     d = layers[(layers["branch"] == "main") & (layers["replicate"] == 0)].copy()
     d["percent"] = 100 * d["fraction"]
     return alt.Chart(d).mark_line(point=True).encode(
         x=alt.X("round:Q", title="pruning round", axis=alt.Axis(tickMinStep=1, format="d")),
         y=alt.Y("percent:Q", title="% of the layer's weights remaining",
                 scale=alt.Scale(type="log")),
-        color=alt.Color("layer:N", title=None),
+        color=alt.Color("layer:N", title=None, sort=list(pd.unique(d["layer"]))),
         tooltip=["layer:N", "round:Q", "remaining:Q", "size:Q",
                  alt.Tooltip("percent:Q", format=".2f")],
     ).properties(width=width, height=height,
-                 title=alt.Title("Remaining weights per layer", subtitle=source_lines(source)))
+                 title=alt.Title(title, subtitle=source_lines(source)))
 
 
 VERDICT_COLORS = {"within": "#2ca02c", "above": "#1f77b4", "below": "#ff7f0e",

@@ -64,7 +64,8 @@ LAYOUT = """(() => {
 
 # What each CI page must contain at least: (charts, math elements).
 EXPECTED = {"intro": (1, 1), "01_quickstart": (1, 0), "02_reproduction": (6, 1),
-            "03_text_cnn": (5, 0), "04_text_lstm": (3, 0), "05_oneshot": (3, 0),
+            "03_text_cnn": (5, 0), "04_text_lstm": (3, 0), "04b_transformer": (3, 0),
+            "05_oneshot": (3, 0),
             "06_rewinding": (4, 0), "07_early_tickets": (2, 0), "08_pruning_at_init": (2, 0),
             "99_ledger": (1, 0)}
 

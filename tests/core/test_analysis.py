@@ -431,3 +431,59 @@ def test_barrier_summary_is_in_points_per_rewind_point_and_level():
     assert s.loc[("k = 0it", 6), "end error (%)"] == pytest.approx(17.0)
     assert s.loc[("k = 1ep", 0), "replicates"] == 2
     assert analysis.barrier_summary(pd.DataFrame()).empty
+
+
+def layer_rows(counts):
+    """A `ResultStore.layer_table` of one replicate's main branch: {round: {key: (remaining,
+    size)}}, with the stored "total" row."""
+    rows = []
+    for r, layers in counts.items():
+        total = [0, 0]
+        for key, (kept, size) in layers.items():
+            rows.append({"replicate": 0, "branch": "main", "round": r, "layer": key,
+                         "remaining": kept, "size": size, "fraction": kept / size})
+            total = [total[0] + kept, total[1] + size]
+        rows.append({"replicate": 0, "branch": "main", "round": r, "layer": "total",
+                     "remaining": total[0], "size": total[1], "fraction": total[0] / total[1]})
+    return pd.DataFrame(rows)
+
+
+def test_remaining_by_part_sums_each_part_in_the_order_given():
+    layers = layer_rows({1: {"emb/embeddings": (80, 100), "att_0/query/kernel": (10, 20),
+                             "att_1/query/kernel": (5, 20), "att_0/key/kernel": (20, 20),
+                             "out/kernel": (3, 4)}})
+    parts = {"query": "/query/", "key": "/key/", "embedding": "^emb/", "rest": "."}
+    got = analysis.remaining_by_part(layers, parts)
+    assert list(got["layer"]) == ["query", "key", "embedding", "rest"]
+    assert list(got["remaining"]) == [15, 20, 80, 3] and list(got["size"]) == [40, 20, 100, 4]
+    assert got["fraction"].iloc[0] == pytest.approx(15 / 40)
+    with pytest.raises(Exception, match="no part matches out/kernel"):
+        analysis.remaining_by_part(layers, {"query": "/query/", "key": "/key/", "emb": "emb"})
+
+
+def test_across_models_counts_the_weights_each_level_keeps():
+    small = table([(100, [0.80, 0.82]), (80, [0.81, 0.81])])
+    big = table([(100, [0.90, 0.90]), (80, [0.91, 0.89]), (64, [0.90, 0.90])])
+    together = analysis.across_models({
+        "small": (small, {"a/kernel": {"shape": [10, 10], "kind": "dense"}}),
+        "big": (big, {"a/kernel": {"shape": [100, 10], "kind": "dense"},
+                      "b/kernel": {"shape": [1000], "kind": "output"}})})
+    assert list(pd.unique(together["variant"])) == ["small", "big"]
+    small_w = together.query("variant == 'small' and round == 1")["weights_remaining"]
+    big_w = together.query("variant == 'big' and round == 2")["weights_remaining"]
+    assert list(small_w) == [80.0, 80.0] and list(big_w) == pytest.approx([1280.0, 1280.0])
+    from lthkit import plots
+    spec = plots.by_sparsity(together, x="weights_remaining").to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["field"] == "weights_remaining"
+    with pytest.raises(Exception, match="weights_remaining"):
+        plots.by_sparsity(together, x="weights")
+
+
+def test_level_table_by_series_names_each_line_of_a_variants_chart():
+    both = pd.concat([BOTH.assign(variant="init"), MAIN.assign(variant="late")],
+                     ignore_index=True)
+    got = analysis.level_table(both, by="series")
+    assert list(got.columns) == ["% remaining", "init · IMP ticket", "init · random reinit",
+                                 "late · IMP ticket"]
+    assert got.loc[0, "init · random reinit"] == pytest.approx(91.0)  # the dense level
+    assert got.loc[2, "late · IMP ticket"] == pytest.approx(91.0)

@@ -320,3 +320,64 @@ def test_what_a_reader_leaves_unpruned_is_part_of_the_identity():
     assert experiment_hash(experiment_for(mlp(), data, rounds=1)) == experiment_hash(all_of_it)
     assert experiment_hash(experiment_for(mlp(), data, rounds=1, exclude=["dense"])) != \
         experiment_hash(all_of_it)
+
+
+def transformer(explicit=True, vocab=40, d=8):
+    """A 2-block Transformer encoder as chapter 04b builds it (keras.ops in the graph for the
+    positions and the padding mask); `explicit=False` leaves padding to Keras's implicit
+    masks (Embedding(mask_zero=True)), which do not survive the residual after attention."""
+    tokens_in = keras.Input((None,), dtype="int32")
+    real = keras.ops.not_equal(tokens_in, 0)
+    counts = keras.ops.cast(real, "int32")
+    positions = keras.ops.cumsum(counts, axis=1) * counts
+    x = keras.layers.Add()([
+        keras.layers.Embedding(vocab, d, mask_zero=not explicit, name="token_embedding")(
+            tokens_in),
+        keras.layers.Embedding(13, d, mask_zero=not explicit, name="position_embedding")(
+            positions)])
+    for b in range(2):
+        mask = {"attention_mask": keras.ops.expand_dims(real, 1)} if explicit else {}
+        a = keras.layers.MultiHeadAttention(2, d // 2, name=f"attention_{b}")(x, x, **mask)
+        x = keras.layers.LayerNormalization()(keras.layers.Add()([x, a]))
+        h = keras.layers.Dense(d, name=f"ff_{b}")(x)
+        x = keras.layers.LayerNormalization()(keras.layers.Add()([x, h]))
+    pooled = keras.layers.GlobalAveragePooling1D()(x, **({"mask": real} if explicit else {}))
+    return keras.Model(tokens_in, keras.layers.Dense(2, name="classifier")(pooled))
+
+
+def padded_texts(n, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.integers(2, 40, size=(n, 12)).astype("int32")
+    for row, length in zip(x, rng.integers(3, 13, size=n)):
+        row[length:] = 0
+    return x, (x[:, 0] % 2).astype("int32")
+
+
+def test_a_transformer_built_in_plain_keras_searches_with_bucketed_batches(tmp_path):
+    x, y = padded_texts(200)
+    data = from_arrays((x[:150], y[:150]), (x[150:], y[150:]), validation=0.2)
+    model = transformer()
+    clone = lthkit.masked(model)
+    assert set(kinds(clone).values()) >= {"embedding", "attention", "dense", "output"}
+    # the padding changes nothing, in the clone as in the model
+    short = x[:8, :12]
+    wider = np.zeros((8, 20), dtype="int32")
+    wider[:, :12] = short
+    np.testing.assert_allclose(np.asarray(clone(short)), np.asarray(clone(wider)), atol=1e-5)
+    exp = experiment_for(model, data, training="2ep", rounds=2, strategy="global",
+                         batching="bucket", controls=("reinit", "random"), name="encoder")
+    store = ResultStore(tmp_path)
+    table = run_search(exp, store, data=data, quiet=True)
+    assert set(table["branch"]) == {"main", "reinit", "random"}
+    layers = store.layer_table(exp)
+    parts = {"embeddings": "_embedding/", "attention": "^attention_", "rest": "."}
+    by_part = lthkit.analysis.remaining_by_part(layers, parts)
+    last = by_part[(by_part["branch"] == "main") & (by_part["round"] == 2)]
+    assert list(last["layer"]) == list(parts)
+    # global pruning: 64 % of all the weights, however the parts share it
+    assert last["remaining"].sum() == pytest.approx(0.64 * last["size"].sum(), abs=2)
+    # Keras's implicit masks alone: the model's outputs change with the padding, refused
+    with pytest.raises(LthkitError, match="change with the padding"):
+        run_search(experiment_for(transformer(explicit=False), data, training="1ep",
+                                  rounds=1, batching="bucket", name="implicit"),
+                   store, data=data, quiet=True)
