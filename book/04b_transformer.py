@@ -254,7 +254,7 @@ else:
 # - A wider, deeper network:
 #   `make chapter CHAPTER=04b_transformer OUT=runs/transformer-wide.ipynb P="d_model=128 blocks=4"`
 # - Rewind later still, to the weights after two epochs:
-#   `make chapter CHAPTER=04b_transformer OUT=runs/transformer-late.ipynb P="late_rewind=2ep training=3ep"`
+#   `make chapter CHAPTER=04b_transformer OUT=runs/tf-late.ipynb P="late_rewind=2ep training=3ep"`
 # - Your own network: build any Keras model, then `lthkit.search.experiment_for(model,
 #   data, rounds=5)` and `lthkit.search.run_search(exp, "runs/mine", data=data)`.
 

@@ -98,29 +98,9 @@ knobs = dict(seed=seed, replicates=cfg.replicates, score_batches=score_batches)
 # shuffled, and with the mask on new initial weights.
 
 # %% tags=["hide-input"]
-lenet_stored = search.stored_variants(search.pai_sweep("lenet_300_100", "full", methods),
-                                      minimum=1) if show_stored_full else None
-lenet_imp = search.stored(search.target("lenet_300_100", "full")) if show_stored_full else None
-if lenet_stored is not None and lenet_imp is not None:
-    lenet_all = analysis.pai_combined(lenet_stored.table, lenet_imp.table)
-    shown = lenet_all[lenet_all["branch"] == "main"]
-    display(book.label(plots.by_sparsity(shown, source=lenet_stored.source, width=480,
-                                         height=280, floor=plots.zoom_floor(shown, span=8),
-                                         title="Lenet: pruning at initialization and IMP"),
-                       "full", lenet_stored.source))
-    display(analysis.ticket_grid(lenet_all, [100 - p for p in (51.2, 21.0, 6.87, 1.8)],
-                                 branches=("main", "shuffle", "reinit")))
-    display(book.label(plots.ablation_gaps(analysis.ablation_gaps(lenet_all),
-                                           source=lenet_stored.source), "full",
-                       lenet_stored.source))
-    display(analysis.pai_cost(lenet_all, search.mask_seconds(lenet_stored.exps,
-                                                             lenet_stored.store))
-            .style.format(precision=2, na_rep="—"))
-    book.show_ledger(claims.ledger(lenet_all, claims.select(prefix="lenet_300_100/pai/"),
-                                   results=lenet_stored.source))
-else:
-    display(Markdown("No stored full-profile run of pruning at initialization on Lenet yet: "
-                     "the quick runs below show the method."))
+if show_stored_full:  # the grid's rows: the four levels, as sparsities (%)
+    book.stored_pai("lenet_300_100", methods, (48.8, 79.0, 93.13, 98.2),
+                    title="Lenet: pruning at initialization and IMP")
 
 # %% [markdown]
 # ## On text: IMDb, from the stored runs
@@ -129,23 +109,8 @@ else:
 # Two levels, [TXT]'s 64 % and 16.8 % of the weights, two replicates.
 
 # %% tags=["hide-input"]
-imdb_stored = search.stored_variants(search.pai_sweep("text_cnn/imdb", "full", imdb_methods),
-                                     minimum=1) if show_stored_full else None
-imdb_imp = search.stored(search.target("text_cnn/imdb", "full")) if show_stored_full else None
-if imdb_stored is not None and imdb_imp is not None:
-    imdb_all = analysis.pai_combined(imdb_stored.table, imdb_imp.table)
-    display(analysis.ticket_grid(imdb_all, (36, 83.2), branches=("main", "shuffle", "reinit")))
-    display(book.label(plots.ablation_gaps(analysis.ablation_gaps(imdb_all),
-                                           source=imdb_stored.source), "full",
-                       imdb_stored.source))
-    display(analysis.pai_cost(imdb_all, search.mask_seconds(imdb_stored.exps,
-                                                            imdb_stored.store))
-            .style.format(precision=2, na_rep="—"))
-    book.show_ledger(claims.ledger(imdb_all, claims.select(prefix="text_cnn/imdb/pai/"),
-                                   results=imdb_stored.source))
-else:
-    display(Markdown("No stored full-profile run of pruning at initialization on IMDb yet: "
-                     "the quick runs below show the method."))
+if show_stored_full:
+    book.stored_pai("text_cnn/imdb", imdb_methods, (36, 83.2))
 
 # %% [markdown]
 # ## This build's quick runs

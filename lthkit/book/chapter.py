@@ -510,3 +510,34 @@ def _describe_dataset(info):
         parts.append(f"RE-SPLIT: {info['resplit']}")
     parts += [f"note: {note}" for note in info.get("notes") or []]
     return info.get("name", "dataset"), "; ".join(parts)
+
+
+def stored_pai(base, methods, sparsities, title=None):
+    """A chapter's stored runs of pruning at initialization on target `base`
+    ("lenet_300_100", "text_cnn/imdb"): every method of `methods` (``search.PAI_METHODS``
+    names) that is stored, with IMP's ticket and controls from `base`'s stored run; a chart
+    of the methods against IMP where `title` is given, the "method / shuffle / reinit" grid at
+    `sparsities` (in %), the ablation gaps, what each cost, and the ledger rows of [FDRC21].
+    Returns the combined table, or None (and says so) where nothing is stored."""
+    from IPython.display import Markdown, display
+
+    from lthkit import analysis, claims, plots, search
+    pai = search.stored_variants(search.pai_sweep(base, "full", methods), minimum=1)
+    imp = search.stored(search.target(base, "full"))
+    if pai is None or imp is None:
+        display(Markdown(f"No stored full-profile run of pruning at initialization on "
+                         f"`{base}` yet: the quick runs below show the method."))
+        return None
+    table = analysis.pai_combined(pai.table, imp.table)
+    if title:
+        shown = table[table["branch"] == "main"]
+        display(label(plots.by_sparsity(shown, source=pai.source, width=480, height=280,
+                                        floor=plots.zoom_floor(shown, span=8), title=title),
+                      "full", pai.source))
+    display(analysis.ticket_grid(table, sparsities, branches=("main", "shuffle", "reinit")))
+    display(label(plots.ablation_gaps(analysis.ablation_gaps(table), source=pai.source),
+                  "full", pai.source))
+    display(analysis.pai_cost(table, search.mask_seconds(pai.exps, pai.store))
+            .style.format(precision=2, na_rep="—"))
+    show_ledger(claims.ledger(table, claims.select(prefix=f"{base}/pai/"), results=pai.source))
+    return table
