@@ -69,7 +69,7 @@ book.setup(profile, backend)
 
 from IPython.display import Markdown, display
 
-from lthkit import analysis, plots, search
+from lthkit import analysis, claims, plots, search
 from lthkit.profiles import results_store
 
 store = results_store(profile)
@@ -107,6 +107,9 @@ if stored is not None:
     display(book.label(plots.layer_sparsity(
         analysis.remaining_by_part(stored.store.layer_table(stored.exp), parts), stored.source,
         title="Remaining weights per part"), "full", stored.source))
+    both, both_source, _ = claims.results_for("transformer_imdb", "full")  # with late rewinding
+    display(analysis.level_table(both, by="series"))
+    book.show_ledger(claims.ledger(both, claims.select("transformer_imdb"), results=both_source))
 else:
     display(Markdown("No stored full-profile run of the Transformer yet: the quick run "
                      "below shows the method. The comparison with the text CNN and the "
@@ -200,6 +203,7 @@ display(analysis.level_table(table, by="series"))
 display(book.label(plots.layer_sparsity(
     analysis.remaining_by_part(store.layer_table(runs["rewound to init"]), parts), source,
     title="Remaining weights per part")))
+book.show_ledger(claims.ledger(table, claims.select("transformer_imdb"), results=source))
 
 # %% [markdown]
 # ## Against the text CNN and the BiLSTM, weight for weight

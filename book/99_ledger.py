@@ -67,7 +67,8 @@ shown = [claims.shown_verdict(v, r) for v, r in zip(ledger["verdict"], ledger["r
 counts = ledger.assign(verdict=shown).groupby(["experiment", "verdict"]).size().unstack(
     fill_value=0)
 display(Markdown("**Verdicts per experiment** (E1 Lenet, E2 Conv-6, E3 20 Newsgroups, "
-                 "E4 text CNN, E5 BiLSTM, E6 one-shot, E8 pruning at initialization)"))
+                 "E4 text CNN, E5 BiLSTM, E6 one-shot, E8 pruning at initialization, "
+                 "E9 Transformer)"))
 counts
 
 # %%

@@ -109,7 +109,7 @@ PAPERS = {
 class Claim:
     id: str
     source: str  # a key of PAPERS: FC19, TXT, ...
-    experiment: str  # E1 ... E8, the book's experiments (E1 Lenet, E2 Conv-6, E3 End2End, ...)
+    experiment: str  # E1 ... E9, the book's experiments (E1 Lenet, E2 Conv-6, E3 End2End, ...)
     target: str  # which results: a model, dataset and variant, see TARGETS
     kind: str
     value: float
@@ -281,6 +281,43 @@ def _pai_claims():
 
 
 CLAIMS += _pai_claims()
+
+# Runs built in a chapter rather than by a target's experiment (chapter 04b's Transformer,
+# through the user-model path): target -> {variant: the run's name in the store}, read by
+# `search.stored_named`.
+NAMED_RUNS = {"transformer_imdb": {"rewound to init": "transformer_imdb",
+                                   "rewound to 1ep": "transformer_imdb_late"}}
+
+
+def _transformer_claims():
+    """E9, tickets in a Transformer (chapter 04b), trained from scratch on IMDb: what
+    [CFC20] (pre-trained BERT) and [YETM20] (Transformers for translation) state that a small
+    encoder can be held to. Not comparable, and not claimed: their accuracies and exact
+    sparsities, which belong to pre-trained or translation models."""
+    target, init, late = "transformer_imdb", "rewound to init", "rewound to 1ep"
+    return [
+        # [CFC20]'s range, 10 to 60 % remaining, as its geometric middle times or divided by
+        # 2.45: "within" anywhere in it
+        Claim("CFC20.matching", "CFC20", "E9", target, "sparsest_at_dense", 24.5,
+              tolerance=2.45, variant=init,
+              note="[CFC20]: 10 to 60 % remaining (40 to 90 % sparsity) across GLUE tasks, "
+                   "from pre-trained BERT",
+              meaning="IMP finds a subnetwork that matches the full network, at least down "
+                      "to"),
+        Claim("CFC20.reinit", "CFC20", "E9", target, "margin", 0.0, level=32.8, variant=init,
+              versus=":reinit", expect="above",
+              meaning="the IMP subnetwork beats its random reinitialization"),
+        Claim("CFC20.random", "CFC20", "E9", target, "margin", 0.0, level=32.8, variant=init,
+              versus=":random", expect="above",
+              meaning="the IMP subnetwork beats random pruning"),
+        Claim("YETM20.late", "YETM20", "E9", target, "margin", 0.0, level=10.7, variant=late,
+              versus=f"{init}:main", expect="above",
+              meaning="late rewinding finds better tickets than rewinding to the "
+                      "initialization"),
+    ]
+
+
+CLAIMS += _transformer_claims()
 BY_ID = {c.id: c for c in CLAIMS}
 assert len(BY_ID) == len(CLAIMS), "claim ids must be unique"
 assert all(c.kind in KINDS for c in CLAIMS)
@@ -314,7 +351,9 @@ def _compare(ours, claim):
 
 
 def assess(table, claim, variant=None, resplit=None):
-    """(ours as text, ours as a number, n, verdict, why) of one claim against a table."""
+    """(ours as text, ours as a number, n, verdict, why) of one claim against a table (of
+    the claim's own variant where it names one, else of `variant`)."""
+    variant = claim.variant if claim.variant is not None else variant
     if table is None or table.empty or (variant is not None and variant not in
                                         set(table.get("variant", []))):
         return "", math.nan, 0, "not run", "no results for this experiment yet"
@@ -322,7 +361,7 @@ def assess(table, claim, variant=None, resplit=None):
         return "", math.nan, 0, "not run", f"the {claim.branch!r} branch was not trained"
     scale = 100.0 if "accuracy" in claim.metric else 1.0
     if claim.kind == "margin":
-        return _margin(table, claim, variant or claim.variant, scale)
+        return _margin(table, claim, variant, scale)
     if claim.kind == "beats_dense":
         base, _, _ = analysis.dense(table, claim.metric, variant)
         levels = analysis.level_means(table, claim.metric, claim.branch, variant)
@@ -446,6 +485,8 @@ def results_for(name, profile):
     from lthkit.search.runs import stored, target
     if "/pai/" in name:
         return _pai_results(name, profile)
+    if name in NAMED_RUNS:
+        return _named_results(name, profile)
     full = stored(target(name, "full"))
     if full is not None:
         return full.table, full.source, full.resplit
@@ -477,6 +518,25 @@ def _pai_results(name, profile):
     label = f"{profile} profile ({store.experiment_dir(target(name, profile)).name})"
     imp_table = tables[1] if not tables[1].empty else tables[0].iloc[:0]
     return analysis.pai_combined(tables[0].assign(variant=method), imp_table), label, None
+
+
+def _named_results(name, profile):
+    """results_for() of a run built in a chapter (`NAMED_RUNS`): its variants' stored runs
+    as one table, the committed ones where the main one is stored, else this profile's."""
+    from lthkit.profiles import results_store
+    from lthkit.search.runs import stored_named
+    for where in ("full", profile):
+        store = results_store(where)
+        runs = {v: stored_named(run, store) for v, run in NAMED_RUNS[name].items()}
+        runs = {v: r for v, r in runs.items() if r is not None}
+        if runs and next(iter(NAMED_RUNS[name])) in runs:
+            table = pd.concat([r.table.assign(variant=v) for v, r in runs.items()],
+                              ignore_index=True)
+            folders = ", ".join(r.folder.name for r in runs.values())
+            label = (f"full profile, {folders}" if where == "full" else
+                     f"{profile} profile ({folders})")
+            return table, label, None
+    return pd.DataFrame(), f"{profile} profile", None
 
 
 def book_ledger(profile="quick"):
