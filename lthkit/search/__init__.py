@@ -8,7 +8,7 @@ from lthkit.search.own import experiment_for, model_entry, register_model
 from lthkit.search.presets import KNOBS, experiment
 from lthkit.search.runs import (PAI_METHODS, TARGETS, StoredRun, StoredVariants, diff_card,
                                early_sweep, mask_seconds, pai_sweep, rewind_sweep, stored,
-                               stored_named,
+                               named_experiment, stored_named,
                                stored_variants, target, variants)
 from lthkit.search.tasks import EXECUTORS, LocalExecutor, Task, run_task, task_graph
 from lthkit.search.ticket import (TicketSearch, dataset_for, initial_weights, model_for,
@@ -23,7 +23,8 @@ __all__ = ["CONTROLS", "EXECUTORS", "KNOBS", "PAI_METHODS", "TARGETS", "mask_sec
            "TrainHParams",
            "Trainer", "dataset_for", "default_experiment", "diff_card", "early_sweep",
            "experiment",
-           "experiment_for", "model_entry", "register_model", "stored_named",
+           "experiment_for", "model_entry", "named_experiment", "register_model",
+           "stored_named",
            "initial_weights", "model_for", "register_control", "rewind_sweep",
            "run_search", "run_task", "stored", "stored_variants", "Task", "target",
            "task_graph", "train_ticket", "variants"]

@@ -47,9 +47,17 @@ class Entry:
     instability_rounds: tuple = ()
     instability_replicates: tuple = ()
     early_bird_level: int = None
+    # a run whose model is built in a chapter (through `experiment_for`): its name in the
+    # store, read back from its own experiment.json once the chapter started it (`start`)
+    named: str = None
+    start: str = ""
 
-    def experiment(self):
-        from lthkit.search.runs import target
+    def experiment(self, store=None):
+        """The entry's experiment; for a run built in a chapter, the one stored under its
+        name in `store` (or results/), None until the chapter has started it."""
+        from lthkit.search.runs import named_experiment, target
+        if self.named:
+            return named_experiment(self.named, store)
         return target(self.target, "full", **self.knobs)
 
     def analysis_files(self, store, exp=None):
@@ -123,6 +131,10 @@ def entries():
             out.append(Entry(f"{base}/pai/{criterion}", f"{base}/pai/{criterion}",
                              chapters="08, 99"))
     out.append(Entry("text_lstm/imdb/256", "text_lstm/imdb/256", chapters="04"))
+    transformer = ('make chapter CHAPTER=04b_transformer OUT=runs/transformer-full.ipynb '
+                   'P="profile=full"')
+    for name in ("transformer_imdb", "transformer_imdb_late"):
+        out.append(Entry(name, "", named=name, chapters="04b, 99", start=transformer))
     return out + list(REGISTERED.values())
 
 
@@ -173,10 +185,14 @@ def status(store=None):
     from lthkit.profiles import results_store
     from lthkit.store import experiment_hash
     store = store or results_store("full")
-    plan = [(e, e.experiment()) for e in entries()]
-    speed = seconds_per_round(store, [exp for _, exp in plan])
+    plan = [(e, e.experiment(store)) for e in entries()]
+    speed = seconds_per_round(store, [exp for _, exp in plan if exp is not None])
     rows, counted = [], set()
     for e, exp in plan:
+        if exp is None:  # built in a chapter that has not started it yet
+            rows.append({"run": e.name, "folder": f"not started: {e.start}", "rounds": "",
+                         "analyses": "", "hours left (est.)": None, "chapters": e.chapters})
+            continue
         branches = ("main",) + tuple(exp.search.controls)
         wanted = sum(len(store.branch_rounds(exp, b)) for b in branches)
         missing = len(store.missing(exp))
@@ -228,7 +244,11 @@ def run(names=None, store=None, quiet=False, executor="local"):
     for name in names or ():
         if name not in known:
             raise bad_param("only", name, "the name of a stored run: " + ", ".join(known))
-    chosen = [(e, e.experiment()) for e in plan if not names or e.name in names]
+    chosen = [(e, e.experiment(store)) for e in plan if not names or e.name in names]
+    for e, exp in chosen:
+        if exp is None:
+            print(f"== {e.name}: not started; its chapter starts it: {e.start}", flush=True)
+    chosen = [(e, exp) for e, exp in chosen if exp is not None]
     executor = executor_for(executor)
     datasets = {}  # the local executor keeps one dataset at a time, reused by its neighbours
     with bar(rounds_left(store, [exp for _, exp in chosen]), "plan", quiet=quiet,

@@ -397,6 +397,30 @@ def stored_named(name, store=None):
     return best
 
 
+def named_experiment(name, store=None):
+    """The experiment of the run stored under `name` (e.g. "transformer_imdb"), as its first
+    search asked for it (rounds, replicates, controls), read from its own experiment.json in
+    `store`, else in results/: a run whose model a chapter builds can be resumed without the
+    chapter. Where several runs share the name, the one with the most rounds stored; None
+    where there is none."""
+    from lthkit.profiles import results_store
+    from lthkit.search.hparams import Experiment
+    best = None
+    for where in ([store] if store is not None else []) + [results_store("full")]:
+        if not where.root.exists():
+            continue
+        for folder in sorted(where.root.glob(f"{name}-*")):
+            info = where.read_json(folder / "experiment.json")
+            if not info or folder.name != f"{name}-{info.get('hash')}":
+                continue
+            done = sum(1 for _ in folder.glob("replicate-*/*/round-*/metrics.json"))
+            if best is None or done > best[0]:
+                best = (done, Experiment.from_dict(info["experiment"]))
+        if best is not None:
+            return best[1]
+    return None
+
+
 def _extent(folder, exp):
     """How far the run stored in `folder` went (its experiment.json records the first
     search's rounds, replicates and controls; later searches of the same hash extend it)."""

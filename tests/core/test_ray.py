@@ -98,7 +98,7 @@ def test_a_resource_no_node_has_is_refused_in_one_line(tmp_path, tiny_data, loca
 
 
 class KnobEntry(plan.Entry):
-    def experiment(self):
+    def experiment(self, store=None):
         return tiny_experiment(rounds=1, controls=("reinit",), **self.knobs)
 
 
