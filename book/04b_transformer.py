@@ -42,7 +42,9 @@
 # - Quick (what this page trained, about three minutes): `make book CHAPTER=04b_transformer`
 # - Full profile in the notebook (hours on a CPU; it resumes where it stopped and trains
 #   the stored run, `results/transformer_imdb-*`):
-#   `make chapter CHAPTER=04b_transformer OUT=runs/transformer-full.ipynb P="profile=full"`
+#   `make chapter CHAPTER=04b_transformer OUT=runs/transformer-full.ipynb P="profile=full"`;
+#   once started, the plan resumes it without the notebook:
+#   `python -m lthkit.search.plan --run --only transformer_imdb transformer_imdb_late`
 # :::
 
 # %% tags=["parameters"]
