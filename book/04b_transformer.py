@@ -82,9 +82,9 @@ cfg = book.settings(profile, {
     "full": dict(replicates=2, rounds=10, training="2ep", eval_every="1ep", max_len=128)},
     replicates=replicates, rounds=rounds, training=training, max_len=max_len)
 # what the network is pruned by: global magnitude pruning, 20 % of the remaining weights
-# per round, batches of 64 reviews padded to the same length (one compiled shape per
-# round: bucketed batches would compile one per length, which costs more here than the
-# padding) and both controls
+# per round, batches of 64 reviews padded to the same length (bucketing by length saves
+# little here: 97 % of the quick reviews and 84 % of the full ones fill their 64 or 128
+# tokens) and both controls
 knobs = dict(name="transformer_imdb", seed=seed, replicates=cfg.replicates,
              rounds=cfg.rounds, training=cfg.training, eval_every=cfg.eval_every,
              learning_rate=learning_rate, batch_size=64, batching="shuffle",
