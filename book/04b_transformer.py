@@ -210,10 +210,11 @@ book.show_ledger(claims.ledger(table, claims.select("transformer_imdb"), results
 # %% [markdown]
 # ## Against the text CNN and the BiLSTM, weight for weight
 #
-# The three networks differ in size, so a share of the weights means different things:
-# 21 % of the text CNN's 5 million weights is more than all of the Transformer. Here each
-# network's IMP ticket is drawn against the **number** of prunable weights it keeps, from
-# the stored runs (and the Transformer's run shown above).
+# The three networks differ in size (the text CNN has 5.1 million prunable weights, the
+# Transformer's count is in the table above), so the same share of the weights is a
+# different number of weights in each. Here each network's IMP ticket is drawn against the
+# **number** of prunable weights it keeps, from the stored runs (and the Transformer's run
+# shown above, once it is stored).
 
 # %% tags=["hide-input"]
 others = {"text CNN": search.stored(search.target("text_cnn/imdb", "full")),
