@@ -381,16 +381,9 @@ def stored_named(name, store=None):
     reader cannot rebuild here (its model is built in a chapter at another size). Where
     several runs share the name, the one with the most rounds stored. None if there is none."""
     from lthkit.profiles import results_store
-    from lthkit.search.hparams import Experiment
     store = store or results_store("full")
-    if not store.root.exists():
-        return None
     best = None
-    for folder in sorted(store.root.glob(f"{name}-*")):
-        info = store.read_json(folder / "experiment.json")
-        if not info or folder.name != f"{name}-{info.get('hash')}":
-            continue
-        exp = Experiment.from_dict(info["experiment"])
+    for folder, exp in _named_runs(name, store):
         run = stored(exp.replace(search=_extent(folder, exp)), store)
         if run is not None and (best is None or len(run.table) > len(best.table)):
             best = run
@@ -404,21 +397,27 @@ def named_experiment(name, store=None):
     chapter. Where several runs share the name, the one with the most rounds stored; None
     where there is none."""
     from lthkit.profiles import results_store
-    from lthkit.search.hparams import Experiment
     best = None
     for where in ([store] if store is not None else []) + [results_store("full")]:
-        if not where.root.exists():
-            continue
-        for folder in sorted(where.root.glob(f"{name}-*")):
-            info = where.read_json(folder / "experiment.json")
-            if not info or folder.name != f"{name}-{info.get('hash')}":
-                continue
+        for folder, exp in _named_runs(name, where):
             done = sum(1 for _ in folder.glob("replicate-*/*/round-*/metrics.json"))
             if best is None or done > best[0]:
-                best = (done, Experiment.from_dict(info["experiment"]))
+                best = (done, exp)
         if best is not None:
             return best[1]
     return None
+
+
+def _named_runs(name, store):
+    """(folder, experiment as its experiment.json records it) of every run stored under
+    `name` in `store` whose folder matches its recorded hash."""
+    from lthkit.search.hparams import Experiment
+    if not store.root.exists():
+        return
+    for folder in sorted(store.root.glob(f"{name}-*")):
+        info = store.read_json(folder / "experiment.json")
+        if info and folder.name == f"{name}-{info.get('hash')}":
+            yield folder, Experiment.from_dict(info["experiment"])
 
 
 def _extent(folder, exp):
