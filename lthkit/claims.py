@@ -55,17 +55,32 @@ SHORT_RUNS = ("quick profile", "smoke profile")
 NO_VERDICT = "no verdict (quick run)"
 
 
+# A stored run whose rounds are still to come is labelled so (`StoredRun.source`): its
+# verdicts are the ones so far, and a page says that with each.
+IN_PROGRESS = "(in progress)"
+SO_FAR = " so far (run in progress)"
+
+
 def from_short_run(results):
     """Whether a ledger row's `results` label names a quick or smoke run."""
     return str(results).startswith(SHORT_RUNS)
 
 
+def from_run_in_progress(results):
+    """Whether a ledger row's `results` label names a stored run still in progress."""
+    return IN_PROGRESS in str(results)
+
+
 def shown_verdict(verdict, results):
-    """How a page says a row's verdict: `VERDICT_TEXT`, or `NO_VERDICT` for a short run's
-    row (a 200-iteration run at chance accuracy says nothing about a paper)."""
-    if from_short_run(results) and verdict not in ("not run", "not comparable"):
+    """How a page says a row's verdict: `VERDICT_TEXT`; `NO_VERDICT` for a short run's row
+    (a 200-iteration run at chance accuracy says nothing about a paper); marked "so far"
+    for a run still in progress (one round of ten may not have reached the claim's level)."""
+    if verdict in ("not run", "not comparable"):
+        return VERDICT_TEXT[verdict]
+    if from_short_run(results):
         return NO_VERDICT
-    return VERDICT_TEXT.get(verdict, verdict)
+    return VERDICT_TEXT.get(verdict, verdict) + (SO_FAR if from_run_in_progress(results)
+                                                 else "")
 
 
 LEVEL_SLACK = 1.25  # "at a level": our nearest level may be this factor away (about a round)
@@ -532,7 +547,8 @@ def _named_results(name, profile):
         if runs and next(iter(NAMED_RUNS[name])) in runs:
             table = pd.concat([r.table.assign(variant=v) for v, r in runs.items()],
                               ignore_index=True)
-            folders = ", ".join(r.folder.name for r in runs.values())
+            folders = ", ".join(r.folder.name + ("" if r.complete else f" {IN_PROGRESS}")
+                                for r in runs.values())
             label = (f"full profile, {folders}" if where == "full" else
                      f"{profile} profile ({folders})")
             return table, label, None

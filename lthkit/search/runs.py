@@ -421,18 +421,21 @@ def _named_runs(name, store):
 
 
 def _extent(folder, exp):
-    """How far the run stored in `folder` went (its experiment.json records the first
-    search's rounds, replicates and controls; later searches of the same hash extend it)."""
+    """How far the run stored in `folder` was asked to go: its experiment.json (`exp`)
+    records the first search's rounds, replicates and controls, and later searches of the
+    same hash may have extended them. A run short of that is in progress
+    (`StoredRun.complete`)."""
     reps = [int(p.name.split("-")[1]) for p in folder.glob("replicate-*")]
     rounds = [int(p.name.split("-")[1]) for p in folder.glob("replicate-*/*/round-*")
               if (p / "metrics.json").exists()]
     branches = {p.parent.name for p in folder.glob("replicate-*/*/round-*")}
-    controls = tuple(c for c in exp.search.controls if c in branches) + tuple(
-        sorted(b for b in branches - {"main"} if b not in exp.search.controls))
-    if exp.search.levels:
-        return {"replicates": max(reps + [0]) + 1, "controls": controls}
-    return {"replicates": max(reps + [0]) + 1, "rounds": max(rounds + [0]),
-            "controls": controls}
+    asked = exp.search
+    extent = {"replicates": max(reps + [asked.replicates - 1]) + 1,
+              "controls": tuple(asked.controls) + tuple(
+                  sorted(b for b in branches - {"main"} if b not in asked.controls))}
+    if not asked.levels:
+        extent["rounds"] = max(rounds + [asked.rounds])
+    return extent
 
 
 def stored(exp, store=None):

@@ -246,3 +246,25 @@ def test_a_run_built_in_a_chapter_is_planned_by_its_stored_name(tmp_path, tiny_d
     assert "never_started" not in out and "not yet: not started; its chapter starts it: " \
         "make chapter Y" in out
     assert "built here: built_here-" in out and "0 rounds and 0 analyses to go" in out
+
+
+def test_a_chapter_built_run_short_of_its_rounds_is_in_progress(tmp_path, tiny_data):
+    from conftest import tiny_experiment
+    from lthkit import claims
+    from lthkit.search import run_search, stored_named
+    exp = tiny_experiment().replace(name="built_here")
+    store = ResultStore(tmp_path)
+    run_search(exp, store, data=tiny_data, quiet=True)
+    run = stored_named("built_here", store)
+    assert run.complete and "(in progress)" not in run.source
+    # the last round lost (as when a session ends mid-run): the run asked for more
+    last = exp.search.rounds
+    for m in store.experiment_dir(exp).glob(f"replicate-0/main/round-{last:02d}/metrics.json"):
+        m.unlink()
+    run = stored_named("built_here", store)
+    wanted = (last + 1) * exp.search.replicates
+    assert not run.complete and run.progress()["main"] == (wanted - 1, wanted)
+    assert "(in progress)" in run.source and "**in progress**" in run.summary()
+    # and a ledger row from it says its verdict is the one so far
+    assert claims.shown_verdict("within", run.source).endswith("so far (run in progress)")
+    assert claims.shown_verdict("not run", run.source) == "— not run"
