@@ -51,13 +51,23 @@ class Entry:
     # store, read back from its own experiment.json once the chapter started it (`start`)
     named: str = None
     start: str = ""
+    # a chapter-built run that is another one's variant: (that run's name, the sections of
+    # `Experiment.replace` it changes), e.g. late rewinding of the same network; the plan
+    # starts it itself once that run is stored
+    derived: tuple = None
 
     def experiment(self, store=None):
         """The entry's experiment; for a run built in a chapter, the one stored under its
-        name in `store` (or results/), None until the chapter has started it."""
+        name in `store` (or results/), else the one `derived` from another stored run, else
+        None (until the chapter has started it)."""
         from lthkit.search.runs import named_experiment, target
         if self.named:
-            return named_experiment(self.named, store)
+            exp = named_experiment(self.named, store)
+            if exp is None and self.derived:
+                base, changes = self.derived
+                exp = named_experiment(base, store)
+                exp = exp and exp.replace(name=self.named, **changes)
+            return exp
         return target(self.target, "full", **self.knobs)
 
     def analysis_files(self, store, exp=None):
@@ -133,8 +143,13 @@ def entries():
     out.append(Entry("text_lstm/imdb/256", "text_lstm/imdb/256", chapters="04"))
     transformer = ('make chapter CHAPTER=04b_transformer OUT=runs/transformer-full.ipynb '
                    'P="profile=full"')
-    for name in ("transformer_imdb", "transformer_imdb_late"):
-        out.append(Entry(name, "", named=name, chapters="04b, 99", start=transformer))
+    out.append(Entry("transformer_imdb", "", named="transformer_imdb", chapters="04b, 99",
+                     start=transformer))
+    # the chapter's late-rewound run: the same network and rounds, rewound to 1 epoch
+    out.append(Entry("transformer_imdb_late", "", named="transformer_imdb_late",
+                     chapters="04b, 99", start=transformer,
+                     derived=("transformer_imdb", {"search": {"rewind": "1ep",
+                                                              "controls": ()}})))
     return out + list(REGISTERED.values())
 
 

@@ -233,19 +233,35 @@ def test_a_run_built_in_a_chapter_is_planned_by_its_stored_name(tmp_path, tiny_d
     exp = tiny_experiment().replace(name="built_here")
     store = ResultStore(tmp_path)
     run_search(exp, store, data=tiny_data, quiet=True)
+    late = {"search": {"rewind": "1it", "controls": ()}}
     entries = [plan.Entry("built here", "", named="built_here", start="make chapter X"),
-               plan.Entry("not yet", "", named="never_started", start="make chapter Y")]
+               plan.Entry("not yet", "", named="never_started", start="make chapter Y"),
+               plan.Entry("its variant", "", named="built_late", start="make chapter X",
+                          derived=("built_here", late)),
+               plan.Entry("variant of nothing", "", named="late_of_none", start="make Z",
+                          derived=("never_started", late))]
     monkeypatch.setattr(plan, "entries", lambda: entries)
     # read back from its experiment.json: the same experiment, its rounds counted
     assert experiment_hash(entries[0].experiment(store)) == experiment_hash(exp)
+    # a variant of it is planned before its chapter started it: as the chapter would ask
+    variant = exp.replace(name="built_late", **late)
+    assert experiment_hash(entries[2].experiment(store)) == experiment_hash(variant)
     table = plan.status(store).set_index("run")
     assert table.loc["built here", "rounds"] == "3 / 3"
+    assert table.loc["its variant", "rounds"] == "1 / 3"  # its dense round is the shared one
     assert table.loc["not yet", "folder"] == "not started: make chapter Y"
+    assert table.loc["variant of nothing", "folder"] == "not started: make Z"
+    # trained (here on the test's data; the plan loads the data its hparams name), it is
+    # read back from its own experiment.json
+    run_search(entries[2].experiment(store), store, data=tiny_data, quiet=True)
+    assert store.complete(variant)
+    assert experiment_hash(entries[2].experiment(store)) == experiment_hash(variant)
     plan.run(store=store, quiet=True)
     out = capsys.readouterr().out
     assert "never_started" not in out and "not yet: not started; its chapter starts it: " \
         "make chapter Y" in out
     assert "built here: built_here-" in out and "0 rounds and 0 analyses to go" in out
+    assert "its variant: built_late-" in out
 
 
 def test_a_chapter_built_run_short_of_its_rounds_is_in_progress(tmp_path, tiny_data):
