@@ -96,6 +96,13 @@ knobs = dict(seed=seed, replicates=cfg.replicates, score_batches=score_batches)
 # method cuts four levels from the initialization (51, 21, 6.9 and 1.8 % of the weights),
 # and each level is trained three ways: with the method's mask, with each layer's mask
 # shuffled, and with the mask on new initial weights.
+#
+# How to read the numbers below: for each level, each method's accuracy, then its margin
+# over random pruning and under IMP's ticket (the paper: above the one, below the other),
+# then what its two ablations change (the paper: about nothing). For contrast, IMP's ticket
+# with new initial weights: that loss is what a real ticket has and a per-layer sparsity
+# does not. They are computed from the rounds stored so far; a method or level not yet
+# trained is missing, and the ledger's verdicts say "so far" until its run is complete.
 
 # %% tags=["hide-input"]
 if show_stored_full:  # the grid's rows: the four levels, as sparsities (%)

@@ -666,6 +666,10 @@ def barrier_summary(table):
     return g.rename_axis(["rewind point", "round"]).round(3)
 
 
+# the lines `pai_combined` adds beside the pruning-at-initialization methods
+PAI_IMP, PAI_RANDOM = "IMP (after training)", "random pruning"
+
+
 def pai_combined(pai, imp):
     """Pruning at initialization beside IMP, as one table with a `variant` per line of a
     chart: `pai` is the table of `variants(search.pai_sweep(...))` (a variant per method;
@@ -675,11 +679,10 @@ def pai_combined(pai, imp):
     whose branch is then "main", with the dense round 0 so its line starts at 100 %."""
     imp = imp.drop(columns="variant", errors="ignore")
     dense = imp[(imp["branch"] == "main") & (imp["round"] == 0)]
-    parts = [pai, imp[imp["branch"].isin(["main", "reinit"])].assign(
-        variant="IMP (after training)")]
+    parts = [pai, imp[imp["branch"].isin(["main", "reinit"])].assign(variant=PAI_IMP)]
     if "random" in set(imp["branch"]):
-        parts += [dense.assign(variant="random pruning"),
-                  imp[imp["branch"] == "random"].assign(branch="main", variant="random pruning")]
+        parts += [dense.assign(variant=PAI_RANDOM),
+                  imp[imp["branch"] == "random"].assign(branch="main", variant=PAI_RANDOM)]
     return pd.concat(parts, ignore_index=True)
 
 
@@ -734,6 +737,46 @@ def kept_by_rank(masks, vocab, x, y, bins=10):
             pd.DataFrame(summary).set_index("method") if summary else pd.DataFrame())
 
 
+def pai_answers(table, percents, metric=ACC, slack=1.1):
+    """[FDRC21]'s two questions, answered per line of `pai_combined`'s table at each level
+    of `percents` (% of the weights remaining; a line without a level within a factor
+    `slack` of it is left out): its accuracy (%, mean over replicates, and their number),
+    its margin over random pruning and over IMP's ticket (points, means against means), and
+    what each ablation changes (points: the mask's accuracy minus the ablation's on the same
+    replicate, mean; `ablation_gaps`). For IMP's ticket the ablation is its random
+    reinitialization. One row per (level asked, line), in the table's order of lines; "%
+    remaining" is the line's own level there."""
+    main = table[table["branch"] == "main"]
+    gaps = ablation_gaps(table, metric)
+    rows = []
+    for pct in percents:
+        level = {}
+        for v in main["variant"].unique():
+            row = at_level(main, pct, metric, "main", v)
+            p = float(row["percent_remaining"])
+            if max(p, pct) / min(p, pct) <= slack:
+                level[v] = row
+        for v, row in level.items():
+            out = {"level": pct, "% remaining": float(row["percent_remaining"]), "line": v,
+                   "accuracy (%)": 100 * float(row["mean"]), "n": int(row["n"])}
+            for other, column in ((PAI_RANDOM, "vs random pruning (pp)"),
+                                  (PAI_IMP, "vs IMP's ticket (pp)")):
+                out[column] = (100 * float(row["mean"] - level[other]["mean"])
+                               if other in level and other != v else np.nan)
+            for ablation, column in (("shuffle", "shuffled: change (pp)"),
+                                     ("reinit", "new weights: change (pp)")):
+                g = gaps[(gaps["variant"] == v) &
+                         (gaps["ablation"] == BRANCH_NAMES.get(ablation, ablation))]
+                near = g[np.isclose(np.log(g["percent_remaining"]),
+                                    np.log(out["% remaining"]), atol=np.log(slack))]
+                # the change the ablation makes: its accuracy minus the mask's
+                out[column] = -float(near["gap"].iloc[0]) if len(near) else np.nan
+            rows.append(out)
+    return pd.DataFrame(rows, columns=["level", "% remaining", "line", "accuracy (%)", "n",
+                                       "vs random pruning (pp)", "vs IMP's ticket (pp)",
+                                       "shuffled: change (pp)", "new weights: change (pp)"])
+
+
 def pai_cost(table, seconds=None, percent=None, metric=ACC):
     """What each line of `pai_combined`'s table paid for its mask at the level nearest
     `percent` % remaining (default: the sparsest level every pruning-at-initialization
@@ -743,8 +786,7 @@ def pai_cost(table, seconds=None, percent=None, metric=ACC):
     (`seconds`, {variant: s}, e.g. `search.mask_seconds`; IMP's and random pruning's cuts
     are instant) and the accuracy there (%)."""
     main = table[table["branch"] == "main"]
-    pai = [v for v in main["variant"].unique() if v not in ("IMP (after training)",
-                                                           "random pruning")]
+    pai = [v for v in main["variant"].unique() if v not in (PAI_IMP, PAI_RANDOM)]
     if percent is None:
         percent = max(float(main[(main["variant"] == v) & (main["round"] > 0)]
                             ["percent_remaining"].min()) for v in pai) if pai else 100.0
@@ -754,7 +796,7 @@ def pai_cost(table, seconds=None, percent=None, metric=ACC):
         level = at_level(t, percent, metric)
         r = int(level["round"])
         per_round = t.groupby("round")["train_seconds"].mean()
-        if v == "IMP (after training)":
+        if v == PAI_IMP:
             rounds = [q for q in per_round.index if q <= r]
         else:
             rounds = [r]

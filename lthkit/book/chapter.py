@@ -224,6 +224,39 @@ def takeaway_markdown(table, variant=None, dense_name="the dense network"):
     return " ".join(parts)
 
 
+def _signed(value):
+    return "—" if value != value else f"{round(value, 2) + 0.0:+.2f}"  # no "-0.00"
+
+
+def pai_takeaway_markdown(answers):
+    """`analysis.pai_answers` as one paragraph per level: each method's accuracy, its margin
+    over random pruning and under IMP's ticket, and what its ablations change, beside IMP's
+    ticket and what its new initial weights change. Numbers only from the table, so the
+    text of a chapter can be written around it before every round is stored."""
+    from lthkit.analysis import PAI_IMP, PAI_RANDOM
+    out = []
+    for _, level in answers.groupby("level", sort=False):
+        rows = level.set_index("line")
+        pct = float(level["% remaining"].mean())
+        n = sorted(set(level["n"]))
+        reps = f"{n[0]}" if len(n) == 1 else f"{n[0]} to {n[-1]}"
+        head = f"**At {_pct(pct)} % of the weights** ({reps} replicate{'s' * (n != [1])}):"
+        parts = []
+        if PAI_IMP in rows.index:
+            imp = rows.loc[PAI_IMP]
+            parts.append(f"IMP's ticket {imp['accuracy (%)']:.2f} % (its new initial weights "
+                         f"change it by {_signed(imp['new weights: change (pp)'])} points)")
+        if PAI_RANDOM in rows.index:
+            parts.append(f"random pruning {rows.loc[PAI_RANDOM, 'accuracy (%)']:.2f} %")
+        for line, r in rows.drop([PAI_IMP, PAI_RANDOM], errors="ignore").iterrows():
+            vs_random, vs_imp, shuffled, reinit = (_signed(r[c]) for c in answers.columns[5:])
+            parts.append(f"{line} {r['accuracy (%)']:.2f} % ({vs_random} points against "
+                         f"random pruning, {vs_imp} against IMP; shuffled {shuffled}, new "
+                         f"weights {reinit})")
+        out.append(f"{head} {'; '.join(parts)}.")
+    return "\n\n".join(out)
+
+
 def _zoomed(table, source, where, title, span, width, height):
     """Test accuracy at early stop against % of weights remaining, the axis zoomed to `span`
     points below the dense network (``plots.zoom_floor``), labelled as a full run's."""
@@ -516,8 +549,9 @@ def stored_pai(base, methods, sparsities, title=None):
     """A chapter's stored runs of pruning at initialization on target `base`
     ("lenet_300_100", "text_cnn/imdb"): every method of `methods` (``search.PAI_METHODS``
     names) that is stored, with IMP's ticket and controls from `base`'s stored run; a chart
-    of the methods against IMP where `title` is given, the "method / shuffle / reinit" grid at
-    `sparsities` (in %), the ablation gaps, what each cost, and the ledger rows of [FDRC21].
+    of the methods against IMP where `title` is given, the numbers at `sparsities` (in %) as a
+    paragraph (`pai_takeaway_markdown`) and as the "method / shuffle / reinit" grid, the
+    ablation gaps, what each cost, and the ledger rows of [FDRC21].
     Returns the combined table, or None (and says so) where nothing is stored."""
     from IPython.display import Markdown, display
 
@@ -529,6 +563,8 @@ def stored_pai(base, methods, sparsities, title=None):
                          f"`{base}` yet: the quick runs below show the method."))
         return None
     table = analysis.pai_combined(pai.table, imp.table)
+    display(Markdown(pai_takeaway_markdown(analysis.pai_answers(
+        table, [100 - s for s in sparsities]))))
     if title:
         shown = table[table["branch"] == "main"]
         display(label(plots.by_sparsity(shown, source=pai.source, width=480, height=280,

@@ -121,6 +121,30 @@ def test_what_each_mask_keeps_of_the_embedding_by_word_frequency():
     assert summary.loc["uniform", "kept, all (%)"] == pytest.approx(25.0)
 
 
+def test_the_answers_per_level_are_computed_from_the_table(combined):
+    from lthkit import book
+    answers = analysis.pai_answers(combined, [64, 80, 30])  # no line has a level near 30 %
+    assert list(answers["level"].unique()) == [64, 80]
+    assert answers["% remaining"].tolist()[0] == pytest.approx(64.0)
+    at64 = answers[answers["level"] == 64].set_index("line")
+    snip = at64.loc["SNIP"]
+    # SNIP 81, random pruning 72, IMP 91 (means); shuffle 81 vs 81, reinit 81 vs 80
+    assert snip["accuracy (%)"] == pytest.approx(81.0) and snip["n"] == 2
+    assert snip["vs random pruning (pp)"] == pytest.approx(9.0)
+    assert snip["vs IMP's ticket (pp)"] == pytest.approx(-10.0)
+    assert snip["shuffled: change (pp)"] == pytest.approx(0.0)
+    assert snip["new weights: change (pp)"] == pytest.approx(-1.0)
+    imp = at64.loc["IMP (after training)"]
+    assert imp["vs random pruning (pp)"] == pytest.approx(19.0)
+    assert np.isnan(imp["vs IMP's ticket (pp)"]) and np.isnan(imp["shuffled: change (pp)"])
+    assert imp["new weights: change (pp)"] == pytest.approx(-10.5)  # 80.5 vs 91
+    text = book.pai_takeaway_markdown(answers)
+    assert text.startswith("**At 64.0 % of the weights** (2 replicates): IMP's ticket 91.00 %")
+    assert "SNIP 81.00 % (+9.00 points against random pruning, -10.00 against IMP; " \
+        "shuffled +0.00, new weights -1.00)" in text
+    assert "**At 80.0 % of the weights**" in text
+
+
 def test_the_cost_of_each_mask(combined):
     cost = analysis.pai_cost(combined, {"SNIP": 1.5})
     assert cost.loc["SNIP", "trainings"] == 1
