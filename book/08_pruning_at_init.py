@@ -150,7 +150,9 @@ book.show_ledger(claims.ledger(lenet_q, claims.select(prefix="lenet_300_100/pai/
 # What each method paid for its mask: IMP trained the dense network and every round up to
 # the level; a PaI method trains the level only, after cutting its mask from the
 # initialization (the seconds recorded when the masks were cut, every level up to this one:
-# SynFlow's 100 steps per level, GraSP's Hessian products, SNIP's one gradient).
+# SynFlow's 100 steps per level, GraSP's Hessian products, SNIP's one gradient). Seconds
+# from runs trained at different times on a shared machine do not compare; the column
+# "total (trainings)" does: the cut counted in trainings of the same run.
 
 # %% tags=["hide-input"]
 display(analysis.pai_cost(lenet_q, search.mask_seconds(lenet_runs, store))

@@ -784,7 +784,9 @@ def pai_cost(table, seconds=None, percent=None, metric=ACC):
     own; IMP: the dense network and every round up to the level), their seconds (the mean
     `train_seconds` of those rounds over replicates), the seconds to cut the mask
     (`seconds`, {variant: s}, e.g. `search.mask_seconds`; IMP's and random pruning's cuts
-    are instant) and the accuracy there (%)."""
+    are instant), the total in trainings (the cut counted in the line's own trainings, which
+    compares where seconds measured at different times on a shared machine do not) and the
+    accuracy there (%)."""
     main = table[table["branch"] == "main"]
     pai = [v for v in main["variant"].unique() if v not in (PAI_IMP, PAI_RANDOM)]
     if percent is None:
@@ -805,6 +807,10 @@ def pai_cost(table, seconds=None, percent=None, metric=ACC):
         rows.append({"method": v, "% remaining": float(level["percent_remaining"]),
                      "trainings": len(rounds), "training (s)": trained,
                      "cutting the mask (s)": cut, "total (s)": trained + cut,
+                     # the cut in trainings of the same run: seconds measured at another
+                     # time on a shared machine do not compare, this ratio does
+                     "total (trainings)": len(rounds) + cut * len(rounds) / trained
+                     if trained > 0 else float(len(rounds)),
                      "accuracy (%)": 100 * float(level["mean"])})
     return pd.DataFrame(rows).set_index("method")
 

@@ -10,10 +10,15 @@ from lthkit.claims import NO_VERDICT, from_short_run
 
 
 def branch_colors():
-    """{label: colour} of the IMP ticket and of every registered control with a colour."""
+    """{label: colour} of the IMP ticket and of every registered control with a colour, and
+    of the lines of pruning at initialization (`analysis.pai_combined`): each method has its
+    own colour in every chart, and IMP's ticket is the ticket's blue there too."""
+    from lthkit.analysis import PAI_IMP
     from lthkit.search.controls import CONTROLS
-    return {"IMP ticket": "#1f77b4",
-            **{c.shown: c.color for c in CONTROLS.values() if c.color}}
+    from lthkit.search.runs import PAI_METHODS
+    pai = dict(zip(PAI_METHODS, ["#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"]))
+    return {"IMP ticket": "#1f77b4", PAI_IMP: "#1f77b4",
+            **{c.shown: c.color for c in CONTROLS.values() if c.color}, **pai}
 
 
 METRIC_NAMES = {"early_stop_test_accuracy": "test accuracy at early stop",
@@ -527,9 +532,11 @@ def ablation_gaps(gaps, source="", width=235, height=210):
     """`analysis.ablation_gaps`: a method's accuracy minus its ablation's (points), against %
     of weights remaining; a panel per ablation, a line per method with its min/max band over
     replicates. On the zero line, the ablation costs nothing."""
+    # the levels of 20 % rounds as ticks: a log axis over a short range would otherwise
+    # crowd its own ticks into one another
     x = alt.X("percent_remaining:Q", title="% of weights remaining (log)",
-              scale=alt.Scale(type="log", reverse=True, nice=False),
-              axis=alt.Axis(format=".3g"))
+              scale=alt.Scale(type="log", reverse=True, nice=False, padding=12),
+              axis=alt.Axis(format=".3g", values=X_AXES["percent_remaining"][1]))
     color = _color(gaps["variant"])
 
     def panel(ablation):

@@ -149,6 +149,8 @@ def test_the_cost_of_each_mask(combined):
     cost = analysis.pai_cost(combined, {"SNIP": 1.5})
     assert cost.loc["SNIP", "trainings"] == 1
     assert cost.loc["SNIP", "total (s)"] == pytest.approx(11.5)
+    assert cost.loc["SNIP", "total (trainings)"] == pytest.approx(1.15)  # 1.5 s of 10 s
+    assert cost.loc["IMP (after training)", "total (trainings)"] == pytest.approx(3.0)
     assert cost.loc["IMP (after training)", "trainings"] == 3  # dense, rounds 1 and 2
     assert cost.loc["IMP (after training)", "training (s)"] == pytest.approx(60.0)
     assert cost.loc["SNIP", "accuracy (%)"] == pytest.approx(81.0)
@@ -166,3 +168,18 @@ def test_the_seconds_to_cut_the_masks_are_recorded_with_them(tiny_data, tmp_path
     assert set(recorded) == {1, 2} and all(s > 0 for s in recorded.values())
     assert search.mask_seconds({"SNIP": exp}, store)["SNIP"] == pytest.approx(
         sum(recorded.values()))
+
+
+def test_each_line_has_one_colour_in_every_chart():
+    from lthkit.plots.charts import _color
+
+    def colors(labels):
+        scale = _color(labels).to_dict()["scale"]
+        return dict(zip(scale["domain"], scale["range"]))
+    # the chart of accuracies and the chart of ablation gaps list other lines, in other orders
+    a = colors(["random pruning", "SNIP", "SynFlow", "IMP (after training)"])
+    b = colors(["IMP (after training)", "SynFlow", "SNIP"])
+    assert a["SNIP"] == b["SNIP"] and a["SynFlow"] == b["SynFlow"]
+    assert a["IMP (after training)"] == b["IMP (after training)"] == colors(["IMP ticket"])[
+        "IMP ticket"]
+    assert len({a[k] for k in a}) == len(a)
