@@ -219,8 +219,10 @@ def takeaway_markdown(table, variant=None, dense_name="the dense network"):
         parts.append(f"At the deepest level, {_pct(level)} % of the weights: {at}.")
     if t["vs_reinit"] is not None:
         lo, hi = t["vs_reinit"]
+        span = (f"{100 * lo:+.2f}" if f"{100 * lo:+.2f}" == f"{100 * hi:+.2f}" else
+                f"{100 * lo:+.2f} to {100 * hi:+.2f}")
         parts.append(f"Level by level, the ticket minus its random reinitialization is "
-                     f"{100 * lo:+.2f} to {100 * hi:+.2f} points.")
+                     f"{span} points.")
     return " ".join(parts)
 
 

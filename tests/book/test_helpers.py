@@ -184,6 +184,8 @@ def test_takeaway_markdown_states_each_branch_from_the_table():
     assert "the random reinit at no pruned level (its best: -1.00 points, at 80.0 %)" in text
     assert "64.0 % of the weights: IMP ticket 88.00 %, random reinit 89.00 %" in text
     assert "is -1.00 to +3.00 points" in text
+    one_level = pd.DataFrame([r for r in rows if r["round"] < 2])
+    assert "reinitialization is +3.00 points." in takeaway_markdown(one_level)
 
 
 def test_show_words_says_none_instead_of_an_empty_table(monkeypatch):
