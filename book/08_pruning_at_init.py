@@ -113,11 +113,12 @@ if show_stored_full:  # the grid's rows: the four levels, as sparsities (%)
 # ## On text: IMDb, from the stored runs
 #
 # Kim's CNN at [TXT]'s size: 5 million of its 5.1 million weights are the embedding table.
-# Two levels, [TXT]'s 64 % and 16.8 % of the weights, two replicates.
+# Two levels, [TXT]'s 64 % and 16.8 % of the weights, two replicates; then which words'
+# embedding rows each mask keeps (the chart is explained in the quick section below).
 
 # %% tags=["hide-input"]
 if show_stored_full:
-    book.stored_pai("text_cnn/imdb", imdb_methods, (36, 83.2))
+    book.stored_pai("text_cnn/imdb", imdb_methods, (36, 83.2), words="embedding/embeddings")
 
 # %% [markdown]
 # ## This build's quick runs

@@ -547,13 +547,15 @@ def _describe_dataset(info):
     return info.get("name", "dataset"), "; ".join(parts)
 
 
-def stored_pai(base, methods, sparsities, title=None):
+def stored_pai(base, methods, sparsities, title=None, words=None):
     """A chapter's stored runs of pruning at initialization on target `base`
     ("lenet_300_100", "text_cnn/imdb"): every method of `methods` (``search.PAI_METHODS``
     names) that is stored, with IMP's ticket and controls from `base`'s stored run; a chart
     of the methods against IMP where `title` is given, the numbers at `sparsities` (in %) as a
     paragraph (`pai_takeaway_markdown`) and as the "method / shuffle / reinit" grid, the
-    ablation gaps, what each cost, and the ledger rows of [FDRC21].
+    ablation gaps, what each cost, and the ledger rows of [FDRC21]. `words`: the key of an
+    embedding's mask (e.g. "embedding/embeddings"): then also which words' rows each mask
+    keeps (`stored_pai_words`).
     Returns the combined table, or None (and says so) where nothing is stored."""
     from IPython.display import Markdown, display
 
@@ -578,4 +580,38 @@ def stored_pai(base, methods, sparsities, title=None):
     display(analysis.pai_cost(table, search.mask_seconds(pai.exps, pai.store))
             .style.format(precision=2, na_rep="—"))
     show_ledger(claims.ledger(table, claims.select(prefix=f"{base}/pai/"), results=pai.source))
+    if words:
+        stored_pai_words(pai, imp, words)
     return table
+
+
+def stored_pai_words(pai, imp, key):
+    """Which words' embedding rows the stored masks keep, by the word's frequency rank
+    (`analysis.kept_by_rank`, chart and table): each method of `pai` (``stored_variants``
+    of a PaI sweep) and IMP's ticket (`imp`, ``stored``) at the deepest level every stored
+    method reached, replicate 0. `key`: the embedding's mask key. Loads the run's dataset
+    (its vocabulary and training texts)."""
+    from IPython.display import Markdown, display
+
+    from lthkit import analysis, plots, search
+    levels = sorted({q for exp in pai.exps.values() for q in exp.search.levels}, reverse=True)
+    for level in levels:
+        masks = {m: pai.store.masks(exp, 0, "main", level) for m, exp in pai.exps.items()}
+        if all(mask is not None for mask in masks.values()):
+            break
+    else:
+        display(Markdown("No level of the stored runs has every method's mask yet."))
+        return None
+    ticket = imp.store.masks(imp.exp, 0, "main", level)
+    embedding = {m: mask[key] for m, mask in masks.items()}
+    if ticket is not None:
+        embedding[analysis.PAI_IMP] = ticket[key]
+    data = search.dataset_for(imp.exp)
+    binned, kept = analysis.kept_by_rank(embedding, data.vocab, data.x_train, data.y_train)
+    at = imp.table[imp.table["round"] == level]["percent_remaining"]
+    where = f" ({_pct(float(at.mean()))} % of all the weights)" if len(at) else ""
+    display(Markdown(f"**Which words each mask keeps**, at level {level}{where}, replicate 0; "
+                     "each method's share of the embedding is its own (global pruning):"))
+    display(label(plots.kept_by_rank(binned, source=pai.source), "full", pai.source))
+    display(kept.style.format(precision=2))
+    return kept

@@ -224,3 +224,38 @@ def test_a_ledger_from_one_run_names_it_once_under_the_table(monkeypatch):
     assert shown[-1].endswith("Numbers from: full profile, lenet-abc.")
     chapter.show_ledger(pd.DataFrame([row, {**row, "results": "quick profile"}]))
     assert "| numbers from |" in shown[-1] and "no verdict (quick run)" in shown[-1]
+
+
+def test_stored_pai_words_reads_the_deepest_level_every_method_has(monkeypatch):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import lthkit.book.chapter as chapter
+    from lthkit import search
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    vocab = ["<pad>", "<unk>"] + [f"w{i}" for i in range(20)]
+    x = np.tile(np.arange(2, 22), (10, 1))
+    monkeypatch.setattr(search, "dataset_for", lambda exp: SimpleNamespace(
+        vocab=vocab, x_train=x, y_train=np.arange(10) % 2))
+    rows = np.zeros((22, 2), bool)
+    snip, grasp, ticket = rows.copy(), rows.copy(), rows.copy()
+    snip[:, 0], grasp[2:12], ticket[2:4] = True, True, True
+    stored = {("snip", 2): snip, ("grasp", 2): grasp, ("snip", 8): snip, ("imp", 2): ticket}
+    store = SimpleNamespace(masks=lambda exp, rep, branch, r: (
+        {"embedding/embeddings": stored[(exp.name, r)]} if (exp.name, r) in stored else None))
+    exps = {m: SimpleNamespace(name=m.lower(), search=SimpleNamespace(levels=(2, 8)))
+            for m in ("SNIP", "GraSP")}
+    pai = SimpleNamespace(exps=exps, store=store, source="full profile, x")
+    imp = SimpleNamespace(exp=SimpleNamespace(name="imp"), store=store,
+                          table=pd.DataFrame({"round": [2], "percent_remaining": [64.0]}))
+    kept = chapter.stored_pai_words(pai, imp, "embedding/embeddings")
+    # level 8 lacks GraSP's mask: level 2 is the deepest every method has
+    texts = [o.data for o in shown if isinstance(getattr(o, "data", None), str)]
+    assert any("at level 2 (64.0 % of all the weights)" in t for t in texts)
+    assert list(kept.index) == ["SNIP", "GraSP", "IMP (after training)"]
+    assert kept.loc["SNIP", "kept, all (%)"] == pytest.approx(50.0)
+    none = SimpleNamespace(exps={"SNIP": SimpleNamespace(name="none", search=exps[
+        "SNIP"].search)}, store=store, source="")
+    assert chapter.stored_pai_words(none, imp, "embedding/embeddings") is None
