@@ -32,6 +32,7 @@
 # | not reached | our run did not prune far enough (or train long enough) to test the claim |
 # | not comparable | our data differ in a way that makes the comparison meaningless (AG News offline is a re-split) |
 # | not run | no results for this experiment yet |
+# | … so far (run in progress) | the stored run is not complete: the verdict of the rounds stored so far, which later rounds may change |
 #
 # Quick-profile numbers are small, short runs: they show that a method runs, and say nothing
 # about the papers, so their rows get no verdict. Read the rows whose numbers come from
