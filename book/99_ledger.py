@@ -64,12 +64,10 @@ from lthkit.profiles import results_store
 from lthkit.search import earlybird, plan
 
 ledger = claims.book_ledger(profile)
-shown = [claims.shown_verdict(v, r) for v, r in zip(ledger["verdict"], ledger["results"])]
-counts = ledger.assign(verdict=shown).groupby(["experiment", "verdict"]).size().unstack(
-    fill_value=0)
+counts = claims.verdict_counts(ledger)
 display(Markdown("**Verdicts per experiment** (E1 Lenet, E2 Conv-6, E3 20 Newsgroups, "
                  "E4 text CNN, E5 BiLSTM, E6 one-shot, E8 pruning at initialization, "
-                 "E9 Transformer)"))
+                 "E9 Transformer; \"so far\": from a stored run still in progress)"))
 counts
 
 # %%

@@ -83,6 +83,23 @@ def shown_verdict(verdict, results):
                                                  else "")
 
 
+def verdict_counts(ledger):
+    """How many rows of `ledger` have each verdict, per experiment (a DataFrame: one row per
+    experiment, one column per verdict as a page says it, `shown_verdict`). A verdict from a
+    run still in progress is counted with its verdict and said again in brackets: "3 (2 so
+    far)"; one column per verdict either way, so the table stays as wide as the verdicts."""
+    shown = [shown_verdict(v, r) for v, r in zip(ledger["verdict"], ledger["results"])]
+    base = [v[:-len(SO_FAR)] if v.endswith(SO_FAR) else v for v in shown]
+    so_far = [v.endswith(SO_FAR) for v in shown]
+    d = pd.DataFrame({"experiment": ledger["experiment"], "verdict": base, "so_far": so_far})
+    g = d.groupby(["experiment", "verdict"])["so_far"].agg(["size", "sum"])
+    cells = [f"{n} ({k} so far)" if k else str(n) for n, k in zip(g["size"], g["sum"])]
+    table = pd.Series(cells, index=g.index).unstack(fill_value="0")
+    order = [VERDICT_TEXT[v] for v in VERDICTS] + [NO_VERDICT]  # agreement first
+    columns = sorted(table.columns, key=lambda c: order.index(c) if c in order else len(order))
+    return table[columns].rename_axis(columns="verdict")
+
+
 LEVEL_SLACK = 1.25  # "at a level": our nearest level may be this factor away (about a round)
 ACCURACY = "early_stop_test_accuracy"
 

@@ -401,6 +401,20 @@ def test_a_quick_runs_ledger_row_gets_no_verdict():
     assert claims.shown_verdict("not comparable", "quick profile") == "≠ not comparable"
 
 
+def test_verdict_counts_keep_one_column_per_verdict_and_say_what_is_so_far():
+    done, running = "full profile, 2 replicates", "full profile, x (in progress)"
+    ledger = pd.DataFrame({"experiment": ["E1", "E1", "E1", "E9", "E9", "E9"],
+                           "verdict": ["within", "within", "worse", "within", "worse",
+                                       "not run"],
+                           "results": [done, running, done, running, running, running]})
+    counts = claims.verdict_counts(ledger)
+    assert list(counts.columns) == ["✓ within", "worse than the paper", "— not run"]
+    assert counts.loc["E1", "✓ within"] == "2 (1 so far)"
+    assert counts.loc["E1", "worse than the paper"] == "1"
+    assert counts.loc["E9", "worse than the paper"] == "1 (1 so far)"
+    assert counts.loc["E9", "— not run"] == "1" and counts.loc["E1", "— not run"] == "0"
+
+
 def test_ticket_grid_rows_are_weights_remaining_and_cells_ticket_over_reinit():
     grid = analysis.ticket_grid(BOTH, (20, 36, 90))
     assert grid.index.name == "% of weights remaining"
