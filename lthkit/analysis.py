@@ -668,6 +668,9 @@ def barrier_summary(table):
 
 # the lines `pai_combined` adds beside the pruning-at-initialization methods
 PAI_IMP, PAI_RANDOM = "IMP (after training)", "random pruning"
+# `pai_answers`' margins and ablation changes (points), in the order a page says them
+PAI_MARGINS = ("vs random pruning (pp)", "vs IMP's ticket (pp)", "shuffled: change (pp)",
+               "new weights: change (pp)")
 
 
 def pai_combined(pai, imp):
@@ -773,8 +776,7 @@ def pai_answers(table, percents, metric=ACC, slack=1.1):
                 out[column] = -float(near["gap"].iloc[0]) if len(near) else np.nan
             rows.append(out)
     return pd.DataFrame(rows, columns=["level", "% remaining", "line", "accuracy (%)", "n",
-                                       "vs random pruning (pp)", "vs IMP's ticket (pp)",
-                                       "shuffled: change (pp)", "new weights: change (pp)"])
+                                       *PAI_MARGINS])
 
 
 def pai_cost(table, seconds=None, percent=None, metric=ACC):

@@ -235,7 +235,7 @@ def pai_takeaway_markdown(answers):
     over random pruning and under IMP's ticket, and what its ablations change, beside IMP's
     ticket and what its new initial weights change. Numbers only from the table, so the
     text of a chapter can be written around it before every round is stored."""
-    from lthkit.analysis import PAI_IMP, PAI_RANDOM
+    from lthkit.analysis import PAI_IMP, PAI_MARGINS, PAI_RANDOM
     out = []
     for _, level in answers.groupby("level", sort=False):
         rows = level.set_index("line")
@@ -251,7 +251,7 @@ def pai_takeaway_markdown(answers):
         if PAI_RANDOM in rows.index:
             parts.append(f"random pruning {rows.loc[PAI_RANDOM, 'accuracy (%)']:.2f} %")
         for line, r in rows.drop([PAI_IMP, PAI_RANDOM], errors="ignore").iterrows():
-            vs_random, vs_imp, shuffled, reinit = (_signed(r[c]) for c in answers.columns[5:])
+            vs_random, vs_imp, shuffled, reinit = (_signed(r[c]) for c in PAI_MARGINS)
             parts.append(f"{line} {r['accuracy (%)']:.2f} % ({vs_random} points against "
                          f"random pruning, {vs_imp} against IMP; shuffled {shuffled}, new "
                          f"weights {reinit})")
