@@ -143,7 +143,8 @@ lenet_q = analysis.pai_combined(lenet_pai, lenet_base)
 lenet_pct = float(lenet_pai.query("round > 0")["percent_remaining"].min())
 display(analysis.ticket_grid(lenet_q, [100 - lenet_pct],
                              branches=("main", "shuffle", "reinit")).T)
-display(book.label(plots.ablation_gaps(analysis.ablation_gaps(lenet_q), source=source)))
+display(book.label(plots.ablation_gaps(analysis.ablation_gaps(lenet_q, pai_span=True),
+                                        source=source)))
 book.show_ledger(claims.ledger(lenet_q, claims.select(prefix="lenet_300_100/pai/"),
                                results=source))
 

@@ -689,11 +689,13 @@ def pai_combined(pai, imp):
     return pd.concat(parts, ignore_index=True)
 
 
-def ablation_gaps(table, metric=ACC, ablations=("shuffle", "reinit")):
+def ablation_gaps(table, metric=ACC, ablations=("shuffle", "reinit"), pai_span=False):
     """How much each method's mask loses to its ablations: per variant, ablation and level,
     the mask's accuracy minus the ablation's on the same replicate (points), mean, min and
     max over replicates. [FDRC21]: about zero for pruning at initialization (only the
-    per-layer sparsities matter), clearly positive for IMP's reinitialization."""
+    per-layer sparsities matter), clearly positive for IMP's reinitialization.
+    `pai_span`: keep IMP's levels (`PAI_IMP`) only from the least to the most sparse level
+    the other methods reached, so that IMP's far sparser rounds do not set a chart's axes."""
     rows = []
     keys = ["variant"] if "variant" in table else []
     for key, t in (table.groupby(keys) if keys else [((None,), table)]):
@@ -713,8 +715,13 @@ def ablation_gaps(table, metric=ACC, ablations=("shuffle", "reinit")):
                              "percent_remaining": float(g["percent_remaining"].mean()),
                              "gap": float(g["gap"].mean()), "gap_min": float(g["gap"].min()),
                              "gap_max": float(g["gap"].max()), "replicates": len(g)})
-    return pd.DataFrame(rows, columns=["variant", "ablation", "round", "percent_remaining",
+    gaps = pd.DataFrame(rows, columns=["variant", "ablation", "round", "percent_remaining",
                                        "gap", "gap_min", "gap_max", "replicates"])
+    others = gaps.loc[~gaps["variant"].isin([PAI_IMP, PAI_RANDOM]), "percent_remaining"]
+    if pai_span and len(others):  # 3 %: IMP's level and a method's differ by a few weights
+        inside = gaps["percent_remaining"].between(others.min() / 1.03, others.max() * 1.03)
+        gaps = gaps[inside | (gaps["variant"] != PAI_IMP)].reset_index(drop=True)
+    return gaps
 
 
 def kept_by_rank(masks, vocab, x, y, bins=10):

@@ -557,6 +557,7 @@ def stored_pai(base, methods, sparsities, title=None, words=None):
     embedding's mask (e.g. "embedding/embeddings"): then also which words' rows each mask
     keeps (`stored_pai_words`).
     Returns the combined table, or None (and says so) where nothing is stored."""
+    import pandas as pd
     from IPython.display import Markdown, display
 
     from lthkit import analysis, claims, plots, search
@@ -575,11 +576,18 @@ def stored_pai(base, methods, sparsities, title=None, words=None):
                                         floor=plots.zoom_floor(shown, span=8), title=title),
                       "full", pai.source))
     display(analysis.ticket_grid(table, sparsities, branches=("main", "shuffle", "reinit")))
-    display(label(plots.ablation_gaps(analysis.ablation_gaps(table), source=pai.source),
+    display(label(plots.ablation_gaps(analysis.ablation_gaps(table, pai_span=True),
+                                     source=pai.source),
                   "full", pai.source))
     display(analysis.pai_cost(table, search.mask_seconds(pai.exps, pai.store))
             .style.format(precision=2, na_rep="—"))
-    show_ledger(claims.ledger(table, claims.select(prefix=f"{base}/pai/"), results=pai.source))
+    # each method's rows read its own run: one still in progress says "so far", not all
+    rows = claims.select(prefix=f"{base}/pai/")
+    sources = {f"{base}/pai/{search.PAI_METHODS[m]}": run.source for m, run in pai.runs.items()}
+    show_ledger(pd.concat([claims.ledger(table, [c for c in rows if c.target == name],
+                                         results=sources.get(name, pai.source))
+                           for name in dict.fromkeys(c.target for c in rows)],
+                          ignore_index=True))
     if words:
         stored_pai_words(pai, imp, words)
     return table

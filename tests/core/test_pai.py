@@ -67,6 +67,15 @@ def test_pai_beside_imp_and_the_ablation_gaps(combined):
     assert snip.loc["random reinit", "gap"] == pytest.approx(3.0)
     imp = gaps[gaps["variant"] == "IMP (after training)"]
     assert set(imp["ablation"]) == {"random reinit"}
+    # IMP's rounds beyond the methods' deepest level are left out of the chart's gaps
+    deeper = pd.DataFrame(rows(None, "main", [[0.85, 0.85]], rounds=(3,))
+                          + rows(None, "reinit", [[0.70, 0.72]], rounds=(3,))
+                          ).assign(variant="IMP (after training)")
+    both = pd.concat([combined, deeper], ignore_index=True)
+    assert 3 in set(analysis.ablation_gaps(both)["round"])
+    spanned = analysis.ablation_gaps(both, pai_span=True)
+    assert set(spanned["round"]) == {1, 2}
+    assert len(spanned) == len(gaps)
     grid = analysis.ticket_grid(combined, [20], branches=("main", "shuffle", "reinit"))
     assert grid.loc["80 %", "SNIP"] == "87.00 / 86.50 / 84.00"
 
