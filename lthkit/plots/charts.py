@@ -212,13 +212,21 @@ def branch_curves(curves, round_, ys=("train_loss", "val_loss"), source="", widt
         subtitle=["mean and min/max over replicates"] + source_lines(source)))
 
 
+def _round_axis(rounds):
+    """An axis of pruning rounds: a tick per round where there are few (a short run's axis
+    would otherwise tick at 0.5 and print it as "1" twice), else whole rounds only."""
+    values = sorted(int(r) for r in pd.unique(rounds))
+    return (alt.Axis(format="d", values=values) if len(values) <= 12 else
+            alt.Axis(tickMinStep=1, format="d"))
+
+
 def layer_sparsity(layers, source="", width=420, height=220, title="Remaining weights per layer"):
     """Remaining fraction of each layer's weights per round (main branch, replicate 0), in
     the table's order of layers (or parts: `analysis.remaining_by_part`)."""
     d = layers[(layers["branch"] == "main") & (layers["replicate"] == 0)].copy()
     d["percent"] = 100 * d["fraction"]
     return alt.Chart(d).mark_line(point=True).encode(
-        x=alt.X("round:Q", title="pruning round", axis=alt.Axis(tickMinStep=1, format="d")),
+        x=alt.X("round:Q", title="pruning round", axis=_round_axis(d["round"])),
         y=alt.Y("percent:Q", title="% of the layer's weights remaining",
                 scale=alt.Scale(type="log")),
         color=alt.Color("layer:N", title=None, sort=list(pd.unique(d["layer"]))),
@@ -334,7 +342,7 @@ def gate_sparsity(gates, source="", width=260, height=200):
     shape = alt.Shape("gate:N", sort=order, legend=legend,
                       scale=alt.Scale(domain=order,
                                       range=["circle", "square", "triangle-up", "diamond"]))
-    x = alt.X("round:Q", title="pruning round", axis=alt.Axis(tickMinStep=1, format="d"))
+    x = alt.X("round:Q", title="pruning round", axis=_round_axis(g["round"]))
     base = alt.Chart(g).encode(x=x, color=color)
     band = base.mark_area(opacity=0.12).encode(
         y=alt.Y("min:Q", title="% of the gate's weights kept", scale=alt.Scale(type="log")),

@@ -118,3 +118,14 @@ def test_a_zoomed_chart_starts_its_axis_near_dense_and_says_what_it_cuts_off():
     assert plots.zoom_floor(near, span=5.0) == pytest.approx(96.0)
     spec = plots.by_sparsity(near, floor=plots.zoom_floor(near)).to_dict()
     assert not any("cut off" in line for line in spec["title"]["subtitle"])
+
+
+def test_a_short_run_ticks_each_pruning_round_once():
+    rows = [{"layer": layer, "branch": "main", "replicate": 0, "round": r,
+             "fraction": 0.8 ** r, "remaining": 10, "size": 10}
+            for layer in ("a", "b") for r in (0, 1)]
+    x = plots.layer_sparsity(pd.DataFrame(rows)).to_dict()["encoding"]["x"]
+    assert x["axis"]["values"] == [0, 1]  # not 0, 0.5, 1 printed as "0 1 1"
+    rows = [dict(r, round=k) for r in rows[:1] for k in range(20)]
+    x = plots.layer_sparsity(pd.DataFrame(rows)).to_dict()["encoding"]["x"]
+    assert "values" not in x["axis"] and x["axis"]["tickMinStep"] == 1
