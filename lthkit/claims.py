@@ -461,8 +461,15 @@ def _margin(table, claim, variant, scale):
     other_variant = other_variant or variant
     if variant is not None and variant not in set(table.get("variant", [])):
         return "", math.nan, 0, "not run", f"no results for {variant} yet"
-    if other_variant is not None and other_variant not in set(table.get("variant", [])) \
-            or other_branch not in set(table["branch"]):
+    # the branch compared with must be stored for the variant compared with (a method's
+    # run in progress may have its masks' rounds and none of its ablations' yet)
+    if other_variant is None:
+        pool = table
+    elif other_variant in set(table.get("variant", [])):
+        pool = table[table["variant"] == other_variant]
+    else:
+        pool = table.iloc[:0]
+    if other_branch not in set(pool["branch"]):
         return "", math.nan, 0, "not run", f"no results for {_versus_name(claim)} yet"
     row = _nearest(table, claim, variant)
     if row is None:

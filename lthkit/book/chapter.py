@@ -557,10 +557,9 @@ def stored_pai(base, methods, sparsities, title=None, words=None):
     embedding's mask (e.g. "embedding/embeddings"): then also which words' rows each mask
     keeps (`stored_pai_words`).
     Returns the combined table, or None (and says so) where nothing is stored."""
-    import pandas as pd
     from IPython.display import Markdown, display
 
-    from lthkit import analysis, claims, plots, search
+    from lthkit import analysis, plots, search
     pai = search.stored_variants(search.pai_sweep(base, "full", methods), minimum=1)
     imp = search.stored(search.target(base, "full"))
     if pai is None or imp is None:
@@ -581,16 +580,28 @@ def stored_pai(base, methods, sparsities, title=None, words=None):
                   "full", pai.source))
     display(analysis.pai_cost(table, search.mask_seconds(pai.exps, pai.store))
             .style.format(precision=2, na_rep="—"))
-    # each method's rows read its own run: one still in progress says "so far", not all
-    rows = claims.select(prefix=f"{base}/pai/")
-    sources = {f"{base}/pai/{search.PAI_METHODS[m]}": run.source for m, run in pai.runs.items()}
-    show_ledger(pd.concat([claims.ledger(table, [c for c in rows if c.target == name],
-                                         results=sources.get(name, pai.source))
-                           for name in dict.fromkeys(c.target for c in rows)],
-                          ignore_index=True))
+    ledger = pai_ledger(table, base, pai)
+    if len(ledger):
+        show_ledger(ledger)
     if words:
         stored_pai_words(pai, imp, words)
     return table
+
+
+def pai_ledger(table, base, pai):
+    """The [FDRC21] ledger rows of target `base`'s pruning at initialization against
+    `table` (`analysis.pai_combined`), each method's rows labelled with its own stored run
+    (`pai.runs`): a method whose run is complete gets its verdict, one still in progress
+    "so far", one not stored the label of them all (its rows say "not run")."""
+    import pandas as pd
+
+    from lthkit import claims, search
+    rows = claims.select(prefix=f"{base}/pai/")
+    sources = {f"{base}/pai/{search.PAI_METHODS[m]}": run.source for m, run in pai.runs.items()}
+    frames = [claims.ledger(table, [c for c in rows if c.target == name],
+                            results=sources.get(name, pai.source))
+              for name in dict.fromkeys(c.target for c in rows)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def stored_pai_words(pai, imp, key):

@@ -259,3 +259,36 @@ def test_stored_pai_words_reads_the_deepest_level_every_method_has(monkeypatch):
     none = SimpleNamespace(exps={"SNIP": SimpleNamespace(name="none", search=exps[
         "SNIP"].search)}, store=store, source="")
     assert chapter.stored_pai_words(none, imp, "embedding/embeddings") is None
+
+
+def test_each_pai_method_s_ledger_rows_read_its_own_run():
+    """A finished method's verdicts stand while another method's run is still in progress."""
+    from types import SimpleNamespace
+
+    import lthkit.book.chapter as chapter
+    from lthkit import analysis, claims
+
+    acc = "early_stop_test_accuracy"
+    rows = []
+    for variant, branch, value in [("SNIP", "main", 0.97), ("SNIP", "shuffle", 0.97),
+                                   ("SNIP", "reinit", 0.97), ("GraSP", "main", 0.96),
+                                   (analysis.PAI_IMP, "main", 0.98),
+                                   (analysis.PAI_RANDOM, "main", 0.95)]:
+        rows += [{"variant": variant, "branch": branch, "replicate": rep, "round": 7,
+                  "percent_remaining": 21.0, acc: value} for rep in (0, 1)]
+    table = pd.DataFrame(rows)
+    pai = SimpleNamespace(runs={"SNIP": SimpleNamespace(source="full profile, lenet-a"),
+                                "GraSP": SimpleNamespace(
+                                    source=f"full profile, lenet-b {claims.IN_PROGRESS}")},
+                          source="full profile, lenet-a, lenet-b (in progress)")
+    ledger = chapter.pai_ledger(table, "lenet_300_100", pai)
+    assert len(ledger) == len(claims.select(prefix="lenet_300_100/pai/"))
+    shown = {(r.claim.split()[0].rstrip(":"), r.id.rsplit(".", 1)[-1]):
+             claims.shown_verdict(r.verdict, r.results) for r in ledger.itertuples()}
+    snip = {k: v for k, v in shown.items() if k[0] == "SNIP"}
+    grasp = {k: v for k, v in shown.items() if k[0] == "GraSP"}
+    assert snip and not any("so far" in v for v in snip.values())
+    assert grasp and all("so far" in v or "not" in v for v in grasp.values())
+    synflow = ledger[ledger["claim"].str.startswith("SynFlow")]
+    assert set(synflow["verdict"]) == {"not run"}
+    assert set(synflow["results"]) == {pai.source}

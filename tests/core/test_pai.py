@@ -102,6 +102,13 @@ def test_margin_claims_read_the_comparison_the_paper_made(combined):
     assert "within ±0.5 pp of layerwise shuffle" in found[2].paper
     missing = claims.ledger(combined[combined["variant"] != "random pruning"], found[:1])
     assert missing.iloc[0]["verdict"] == "not run"
+    # a method whose ablations are not stored yet, beside one whose are: "not run"
+    grasp = combined[(combined["variant"] == "SNIP") & (combined["branch"] == "main")]
+    two = pd.concat([combined, grasp.assign(variant="GraSP")], ignore_index=True)
+    shuffle = [claims.Claim("g.shuffle", "FDRC21", "E8", "x", "margin", 0.0, "shuffle",
+                            level=64, variant="GraSP", versus=":shuffle", expect="near",
+                            tolerance=0.5)]
+    assert claims.ledger(two, shuffle).iloc[0]["verdict"] == "not run"
     # every PaI claim of the book is well formed and reads its own target
     pai = claims.select(prefix="lenet_300_100/pai/")
     assert len(pai) == 4 * len(search.PAI_METHODS)
