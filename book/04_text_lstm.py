@@ -80,9 +80,9 @@ if imdb_full is not None:
         f"The stored network is smaller than [TXT]'s: {size.get('units')} LSTM units instead "
         f"of 256, reviews cut to their first {size.get('max_len')} tokens, "
         f"{imdb_full.exp.train.training.replace('ep', ' epochs')} per round, chosen when "
-        "one training step of [TXT]'s size took seconds on this CPU. Its dense accuracy is therefore below "
-        "[TXT]'s (the ledger in the folded details says by how much); what it can show is "
-        "the shape. The run at [TXT]'s size follows."))
+        "one training step of [TXT]'s size took seconds on this CPU. Its dense accuracy is "
+        "therefore below [TXT]'s (the ledger in the folded details says by how much); what "
+        "it can show is the shape. The run at [TXT]'s size follows."))
 
 # %% [markdown]
 # ### At [TXT]'s size: 256 units
@@ -108,10 +108,11 @@ if imdb_256 is not None:
             f" What was tried: [TXT]'s network ({size_256.get('units')} units, two "
             f"bidirectional layers, its 25,000-word vocabulary) on the first "
             f"{size_256.get('max_len')} tokens of each review, "
-            f"{imdb_256.exp.train.training.replace('ep', ' epochs')} per round. What remains, in the order we would "
-            "try it: **tokens** (the median review has about 200, so most are cut in half "
-            "or more; [TXT] read whole reviews; at 400 tokens a round of two epochs would "
-            "take over half an hour here, above the 20-minute round limit), "
+            f"{imdb_256.exp.train.training.replace('ep', ' epochs')} per round. What "
+            "remains, in the order we would try it: **tokens** (the median review has "
+            "about 200, so most are cut in half or more; [TXT] read whole reviews; at 400 "
+            "tokens a round of two epochs would take over half an hour here, above the "
+            "20-minute round limit), "
             "**epochs** ([TXT] trained 10), and the **tokenizer and split** ([TXT]'s pooled "
             "re-split, see the text chapter). The ticket-against-controls question "
             "does not need [TXT]'s accuracy, but its answer is read with this gap in mind."

@@ -118,11 +118,11 @@ if show_stored_full:  # the grid's rows: the four levels, as sparsities (%)
 # loses more to new weights the sparser it is. What the methods find on Lenet is a
 # per-layer sparsity, not a subnetwork. The nuance is random pruning: with half or a fifth
 # of the weights left, Lenet trains to the same accuracy from almost any mask, and no
-# method beats it by more than a few tenths; from about 7 % down the methods move ahead,
-# a little at 6.9 % and by one to two points at 1.8 %. (Our random pruning keeps the ticket's per-layer
-# counts, a slightly stronger baseline than [FDRC21]'s uniform one.) The cost is the other
-# side: a method's mask costs one training and a few seconds, IMP's ticket at 1.8 % cost
-# nineteen trainings.
+# method beats it by more than a few tenths; from about 7 % down the methods move ahead, a
+# little at 6.9 % and by one to two points at 1.8 %. (Our random pruning keeps the ticket's
+# per-layer counts, a slightly stronger baseline than [FDRC21]'s uniform one.) The cost is
+# the other side: a method's mask costs one training and a few seconds, IMP's ticket at
+# 1.8 % cost nineteen trainings.
 
 # %% [markdown]
 # ## On text: IMDb, from the stored runs
