@@ -369,10 +369,13 @@ class TicketSearch:
         return kernel_weights(self.model, self._dense_scored(rep))
 
     # -- rounds ---------------------------------------------------------------------------
-    def _train(self, weights, masks, data_seed, snapshot_at, desc):
+    def _train(self, weights, masks, data_seed, snapshot_at, desc, where):
+        """Train a round from `weights` with `masks`; `where` = (replicate, branch, round):
+        its checkpoint between evaluations, so a round cut off resumes where it was."""
         set_masks(self.model, masks)  # first: restore() zeroes what the current masks prune
         restore(self.model, weights)
-        return self.trainer.train(data_seed, snapshot_at=snapshot_at, desc=desc)
+        return self.trainer.train(data_seed, snapshot_at=snapshot_at, desc=desc,
+                                  checkpoint=self.store.checkpoint_path(self.exp, *where))
 
     def _record(self, rep, branch, r, masks, metrics, **extra):
         init_seed, data_seed = self.seeds(rep)
@@ -397,7 +400,7 @@ class TicketSearch:
         ones = self.ones()
         snap_at = {k for k in (self.rewind_at, self.mask_at) if k}
         metrics, snaps = self._train(init, ones, self.seeds(rep)[1], snap_at,
-                                     f"rep {rep} round 0 main (dense)")
+                                     f"rep {rep} round 0 main (dense)", (rep, MAIN, 0))
         record = self._record(rep, MAIN, 0, ones, metrics)
         # an adoption of these trained weights records what the replayed network scored
         self._keep(rep, "trained", snapshot(self.model),
@@ -529,7 +532,7 @@ class TicketSearch:
         iterative = self.exp.search.mode == "iterative"
         snap_at = {self.mask_at} if (self.mask_at is not None and iterative) else set()
         metrics, snaps = self._train(self.rewind_weights(rep), masks, self.seeds(rep)[1],
-                                     snap_at, f"rep {rep} round {r} main")
+                                     snap_at, f"rep {rep} round {r} main", (rep, MAIN, r))
         if self.exp.search.mode == "iterative":
             scored = None if self.mask_at is None else snaps[self.mask_at]
             scores = kernel_weights(self.model, scored)
@@ -603,7 +606,7 @@ class TicketSearch:
         if own:
             save_masks(self.store.mask_path(self.exp, rep, control, r), masks)
         metrics, _ = self._train(weights, masks, self.seeds(rep)[1], set(),
-                                 f"rep {rep} round {r} {control}")
+                                 f"rep {rep} round {r} {control}", (rep, control, r))
         record = self._record(rep, control, r, masks, metrics, control_seed=level.seed,
                               masks_from="own" if own else MAIN)
         _io.save_json(self.store.metrics_path(self.exp, rep, control, r), record)

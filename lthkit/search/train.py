@@ -14,6 +14,7 @@ to padding; the model must ignore padding (the text CNN does).
 import math
 import os
 import time
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -213,6 +214,8 @@ class Trainer:
     built): compiling once and resetting the state avoids a new trace every round.
     """
 
+    checkpoint_every = 60.0  # seconds of training between two checkpoints of a round
+
     def __init__(self, model, data, hp, quiet=False, steps_per_execution=None):
         self.model, self.data, self.hp, self.quiet = model, data, hp, quiet
         loss, metrics = loss_and_metric(model, hp)
@@ -281,12 +284,19 @@ class Trainer:
         enforce_masks(self.model)
         return snapshot(self.model)
 
-    def train(self, data_seed, snapshot_at=(), desc="training"):
+    def train(self, data_seed, snapshot_at=(), desc="training", checkpoint=None):
         """Train one round from the model's current weights.
 
         Returns (metrics, snapshots): metrics has the curves (per evaluation) and the
         early-stop summary; snapshots maps each iteration in `snapshot_at` to the weights
         after that many iterations (0 = before training).
+
+        `checkpoint`: a path where the round's state is saved after an evaluation (weights,
+        optimizer, curves, snapshots so far; at most every `checkpoint_every` seconds, so a
+        short round writes none), so that a round cut off by a stopped process resumes there
+        instead of starting over, with the numbers of an unbroken round. A checkpoint is used
+        only by the round it was written for (the same starting weights, masks, data order
+        and schedule); it is removed when the round is done.
         """
         self.reset_optimizer()
         total, start = self.iterations, time.perf_counter()
@@ -299,10 +309,19 @@ class Trainer:
         snapshots = {0: snapshot(self.model)} if 0 in snaps else {}
         curves = {k: [] for k in ("iteration", "train_loss", "val_loss", "val_accuracy",
                                   "test_loss", "test_accuracy")}
-        done = 0
+        done, before, saved = 0, 0.0, start
+        round_id = None
+        if checkpoint is not None:
+            round_id = self._round_id(data_seed, sorted(evals | snaps))
+            state = _read_checkpoint(checkpoint, round_id)
+            if state is not None:
+                done, before, curves, resumed = state
+                self._load_state(resumed)
+                snapshots.update(resumed["snapshots"])
         d = self.data
         with bar(total, desc, quiet=self.quiet, leave=False, unit="it") as pbar:
-            for stop in sorted(evals | (snaps - {0})):
+            pbar.update(done)
+            for stop in sorted(s for s in evals | (snaps - {0}) if s > done):
                 history = self.model.fit(self.stream(data_seed, done, stop - done), epochs=1,
                                          verbose=0, shuffle=False)
                 pbar.update(stop - done)
@@ -326,6 +345,12 @@ class Trainer:
                     for k, v in values.items():
                         curves.setdefault(k, []).append(None if v is None else float(v))
                     pbar.set_postfix(val_loss=f"{val_loss:.4f}", refresh=False)
+                    now = time.perf_counter()
+                    if checkpoint is not None and stop < total and \
+                            now - saved >= self.checkpoint_every:
+                        self._save_state(checkpoint, round_id, done, before + now - start,
+                                         curves, snapshots)
+                        saved = now
         enforce_masks(self.model)  # a no-op with a fresh optimizer; exact zeros regardless
         best = int(np.argmin(curves["val_loss"]))
         metrics = {
@@ -335,10 +360,85 @@ class Trainer:
             "early_stop_iteration": int(curves["iteration"][best]),
             "early_stop_test_accuracy": curves["test_accuracy"][best],
             "early_stop_val_loss": curves["val_loss"][best],
-            "train_seconds": time.perf_counter() - start,
+            "train_seconds": before + time.perf_counter() - start,
             "curves": curves,
         }
+        if checkpoint is not None:
+            Path(checkpoint).unlink(missing_ok=True)
         return metrics, snapshots
+
+    # -- checkpoints inside a round ---------------------------------------------------------
+    def _round_id(self, data_seed, stops):
+        """What a checkpoint must match to be resumed: the round's starting weights and
+        masks (every model variable), data order, schedule and stopping points."""
+        from lthkit._io import arrays_digest, digest
+        from lthkit.pruning.masks import masked_variables
+        start = {f"weight/{k}": v for k, v in snapshot(self.model).items()}
+        start.update({f"mask/{k}": np.asarray(m.numpy())
+                      for k, (_, _, m) in masked_variables(self.model).items()})
+        return digest({"weights": arrays_digest(start), "data_seed": int(data_seed),
+                       "stops": [int(s) for s in stops], "batch_size": self.hp.batch_size,
+                       "batching": self.hp.batching, "iterations": self.iterations})
+
+    def _save_state(self, path, round_id, done, seconds, curves, snapshots):
+        import json
+
+        from lthkit._io import save_npz
+        meta = {"round": round_id, "done": int(done), "seconds": float(seconds),
+                "curves": curves, "snapshots": sorted(int(k) for k in snapshots)}
+        arrays = {f"model/{k}": v for k, v in snapshot(self.model).items()}
+        arrays.update({f"optimizer/{i}": np.asarray(v.numpy())
+                       for i, v in enumerate(self.optimizer.variables)})
+        for it, weights in snapshots.items():
+            arrays.update({f"snapshot/{it}/{k}": v for k, v in weights.items()})
+        arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
+        save_npz(path, arrays, compress=False)
+
+    def _load_state(self, state):
+        from lthkit.pruning.masks import restore
+        restore(self.model, state["model"])
+        variables = self.optimizer.variables
+        if len(state["optimizer"]) != len(variables):
+            raise ValueError("the checkpoint's optimizer has other variables")
+        for i, v in enumerate(variables):
+            v.assign(state["optimizer"][i])
+
+
+def _read_checkpoint(path, round_id):
+    """(iterations done, seconds trained, curves, {"model", "optimizer", "snapshots"}) of the
+    checkpoint at `path` if it was written by the round `round_id`, else None (a checkpoint
+    of another round, or one that cannot be read, is removed: it can never be resumed)."""
+    import json
+    import warnings
+
+    from lthkit._io import DamagedFile, LthkitWarning, load_npz
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        arrays = load_npz(path)
+        meta = json.loads(arrays.pop("meta").tobytes().decode())
+    except (DamagedFile, KeyError, ValueError) as err:
+        warnings.warn(f"lthkit: {path} cannot be read ({err}); the round starts over",
+                      LthkitWarning, stacklevel=3)
+        path.unlink(missing_ok=True)
+        return None
+    if meta.get("round") != round_id:
+        warnings.warn(f"lthkit: {path} was written by another round (other starting weights, "
+                      "masks or schedule); the round starts over", LthkitWarning, stacklevel=3)
+        path.unlink(missing_ok=True)
+        return None
+    state = {"model": {}, "optimizer": {}, "snapshots": {int(k): {} for k in meta["snapshots"]}}
+    for name, value in arrays.items():
+        part, _, rest = name.partition("/")
+        if part == "model":
+            state["model"][rest] = value
+        elif part == "optimizer":
+            state["optimizer"][int(rest)] = value
+        else:
+            it, _, key = rest.partition("/")
+            state["snapshots"][int(it)][key] = value
+    return meta["done"], meta["seconds"], meta["curves"], state
 
 
 def train_ticket(model, weights, masks, data, epochs, batch_size=60, learning_rate=1.2e-3):

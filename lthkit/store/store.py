@@ -35,6 +35,7 @@ from lthkit.store.identity import (FORMAT, dense_hash, dense_identity, experimen
 from lthkit.store.masks import check_masks, load_masks, masks_digest
 
 MAIN = "main"
+ROUND_CHECKPOINT = "partial-round.npz"  # a round in training: its state between evaluations
 
 
 def _round_name(r):
@@ -75,6 +76,11 @@ class ResultStore:
 
     def mask_path(self, exp, replicate, branch, round_):
         return self.round_dir(exp, replicate, branch, round_) / "mask.npz"
+
+    def checkpoint_path(self, exp, replicate, branch, round_):
+        """Where a round in training keeps its state between evaluations (never committed:
+        removed when the round is done; `Trainer.train`'s `checkpoint`)."""
+        return self.round_dir(exp, replicate, branch, round_) / ROUND_CHECKPOINT
 
     def weights_path(self, exp, replicate, what):
         """Local weights of the dense round: "init", "trained" or "at-<duration>"."""
@@ -277,6 +283,8 @@ class ResultStore:
         folder = self.dense_replicate_dir(exp, replicate)
         digests = self.read_json(folder / "digests.json") or {}
         for path in sorted(folder.glob("*.npz")):
+            if path.name == ROUND_CHECKPOINT:  # the dense round's own, checked on resume
+                continue
             try:
                 weights = _io.load_npz(path)
             except _io.DamagedFile as err:

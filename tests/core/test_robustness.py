@@ -49,9 +49,9 @@ def trained(monkeypatch):
     from lthkit.search import Trainer
     calls, original = [], Trainer.train
 
-    def train(self, data_seed, snapshot_at=(), desc=""):
+    def train(self, data_seed, snapshot_at=(), desc="", checkpoint=None):
         calls.append(desc)
-        return original(self, data_seed, snapshot_at=snapshot_at, desc=desc)
+        return original(self, data_seed, snapshot_at=snapshot_at, desc=desc, checkpoint=checkpoint)
     monkeypatch.setattr(Trainer, "train", train)
     return calls
 
@@ -219,14 +219,14 @@ from conftest import make_data, tiny_experiment
 from lthkit.search import TicketSearch, Trainer
 from lthkit.store import ResultStore
 log, original = sys.argv[2], Trainer.train
-def train(self, data_seed, snapshot_at=(), desc=""):
+def train(self, data_seed, snapshot_at=(), desc="", checkpoint=None):
     with open(log, "a") as f:
         f.write(desc + "\\n")
     if os.environ.get("DIE_IN"):
         with open(log + ".started", "w") as f:
             f.write("x")
         time.sleep(float(os.environ["DIE_IN"]))
-    return original(self, data_seed, snapshot_at=snapshot_at, desc=desc)
+    return original(self, data_seed, snapshot_at=snapshot_at, desc=desc, checkpoint=checkpoint)
 Trainer.train = train
 exp = tiny_experiment(rounds=3, replicates=2, controls=("reinit",))
 TicketSearch(exp, ResultStore(sys.argv[1]), data=make_data(), quiet=True).run()
@@ -290,6 +290,42 @@ def test_a_run_resumes_from_its_committed_files_alone(tmp_path, tiny_data, monke
     whole, _ = run(longer, ResultStore(tmp_path / "whole"), make_data())
     cols = [c for c in COMPARED if c in resumed]
     assert resumed[cols].reset_index(drop=True).equals(whole[cols].reset_index(drop=True))
+
+
+def test_a_round_cut_off_mid_training_resumes_at_its_last_evaluation(tmp_path, tiny_data,
+                                                                      monkeypatch):
+    """A process stopped in the middle of a long round loses only the chunk it was in: the
+    next run resumes the round from its checkpoint, to the numbers of an unbroken run."""
+    from lthkit.search import Trainer
+    exp = tiny_experiment(rounds=2, controls=("reinit",), rewind="7it")
+    store = ResultStore(tmp_path / "cut")
+    monkeypatch.setattr(Trainer, "checkpoint_every", 0.0)  # a checkpoint at every evaluation
+    saves, save = [], Trainer._save_state
+
+    def stopped_after_a_checkpoint(self, path, *args):
+        save(self, path, *args)
+        saves.append(path)
+        if "round-02" in str(path):  # round 2's first evaluation is saved: stop here
+            raise KeyboardInterrupt
+    monkeypatch.setattr(Trainer, "_save_state", stopped_after_a_checkpoint)
+    with pytest.raises(KeyboardInterrupt):
+        run(exp, store, tiny_data)
+    checkpoint = store.checkpoint_path(exp, 0, "main", 2)
+    assert checkpoint.exists() and not store.metrics_path(exp, 0, "main", 2).exists()
+    monkeypatch.undo()
+    fits, fit = [], Trainer.train
+
+    def counted(self, data_seed, snapshot_at=(), desc="", checkpoint=None):
+        fits.append((desc, checkpoint is not None and Path(checkpoint).exists()))
+        return fit(self, data_seed, snapshot_at=snapshot_at, desc=desc, checkpoint=checkpoint)
+    monkeypatch.setattr(Trainer, "train", counted)
+    resumed, messages = run(exp, store, tiny_data)
+    assert not messages, messages
+    assert ("rep 0 round 2 main", True) in fits  # resumed from the checkpoint
+    assert not checkpoint.exists() and not list(store.root.rglob("partial-round.npz"))
+    monkeypatch.undo()
+    whole, _ = run(exp, ResultStore(tmp_path / "whole"), make_data())
+    assert resumed[COMPARED].reset_index(drop=True).equals(whole[COMPARED].reset_index(drop=True))
 
 
 def test_committed_size_of_a_round_is_small(finished):

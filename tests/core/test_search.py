@@ -20,10 +20,10 @@ def record_starts(monkeypatch):
     starts = []
     original = Trainer.train
 
-    def train(self, data_seed, snapshot_at=(), desc=""):
+    def train(self, data_seed, snapshot_at=(), desc="", checkpoint=None):
         starts.append({"desc": desc, "weights": kernel_weights(self.model),
                        "masks": get_masks(self.model)})
-        return original(self, data_seed, snapshot_at=snapshot_at, desc=desc)
+        return original(self, data_seed, snapshot_at=snapshot_at, desc=desc, checkpoint=checkpoint)
 
     monkeypatch.setattr(Trainer, "train", train)
     return starts
@@ -460,3 +460,85 @@ def test_cpu_model_reads_cpuinfo_and_tolerates_its_absence(tmp_path):
     info.write_text("processor\t: 0\n")
     assert cpu_model(info) is None
     assert cpu_model(tmp_path / "absent") is None
+
+
+def test_a_round_cut_off_resumes_from_its_checkpoint_with_the_numbers_of_an_unbroken_one(
+        tiny_data, tmp_path, monkeypatch):
+    import warnings
+
+    from lthkit._io import LthkitWarning
+    from lthkit.models import lenet_300_100
+    from lthkit.pruning.masks import masked_variables, restore, set_masks, snapshot
+    model = lenet_300_100(input_shape=(8, 8, 1), num_classes=4, hidden=(16, 8))
+    hp = TrainHParams(training="60it", eval_every="20it", batch_size=30)
+    start = snapshot(model)
+    masks = {k: np.random.default_rng(1).random(tuple(m.shape)) < 0.7
+             for k, (_, _, m) in masked_variables(model).items()}
+
+    def fresh_round():  # what the search does before each round: masks, then weights
+        set_masks(model, masks)
+        restore(model, start)
+        trainer = Trainer(model, tiny_data, hp, quiet=True)
+        trainer.checkpoint_every = 0.0  # a checkpoint at every evaluation
+        return trainer
+
+    unbroken, snaps = fresh_round().train(3, snapshot_at=(20,))
+    whole = snapshot(model)
+
+    ckpt = tmp_path / "partial-round.npz"
+    trainer = fresh_round()
+    fit, calls = trainer.model.fit, []
+
+    def cut_off(*args, **kwargs):  # the process is stopped while training the 2nd chunk
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return fit(*args, **kwargs)
+    monkeypatch.setattr(trainer.model, "fit", cut_off)
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(3, snapshot_at=(20,), checkpoint=ckpt)
+    assert ckpt.exists()
+    monkeypatch.undo()
+
+    # another round (other masks) does not take this round's checkpoint
+    other = {k: ~m for k, m in masks.items()}
+    set_masks(model, other)
+    restore(model, start)
+    other_trainer = Trainer(model, tiny_data, hp, quiet=True)
+    with pytest.warns(LthkitWarning, match="written by another round"):
+        state = train_module._read_checkpoint(ckpt, other_trainer._round_id(3, [20, 40, 60]))
+    assert state is None and not ckpt.exists()
+
+    # cut off again, then resumed by a new trainer: the numbers of the unbroken round
+    trainer = fresh_round()
+    monkeypatch.setattr(trainer.model, "fit", cut_off)
+    calls.clear()
+    with pytest.raises(KeyboardInterrupt):
+        trainer.train(3, snapshot_at=(20,), checkpoint=ckpt)
+    monkeypatch.undo()
+    trainer = fresh_round()
+    fits = []
+    monkeypatch.setattr(trainer.model, "fit", lambda *a, **k: fits.append(1) or fit(*a, **k))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", LthkitWarning)  # resumed, not started over
+        resumed, rsnaps = trainer.train(3, snapshot_at=(20,), checkpoint=ckpt)
+    assert len(fits) == 2  # chunks 2 and 3 only
+    assert resumed["curves"] == unbroken["curves"]
+    assert resumed["early_stop_test_accuracy"] == unbroken["early_stop_test_accuracy"]
+    for k, v in snapshot(model).items():
+        np.testing.assert_array_equal(v, whole[k])
+    for k, v in snaps[20].items():
+        np.testing.assert_array_equal(rsnaps[20][k], v)
+    assert not ckpt.exists()  # a finished round leaves no checkpoint
+
+
+def test_a_damaged_checkpoint_is_set_aside_and_the_round_starts_over(tiny_data, tmp_path):
+    from lthkit.models import lenet_300_100
+    model = lenet_300_100(input_shape=(8, 8, 1), num_classes=4, hidden=(16, 8))
+    trainer = Trainer(model, tiny_data, TrainHParams(training="20it", eval_every="10it",
+                                                     batch_size=30), quiet=True)
+    ckpt = tmp_path / "partial-round.npz"
+    ckpt.write_bytes(b"cut off")
+    with pytest.warns(UserWarning, match="cannot be read.*starts over"):
+        metrics, _ = trainer.train(0, checkpoint=ckpt)
+    assert metrics["curves"]["iteration"] == [10, 20] and not ckpt.exists()
