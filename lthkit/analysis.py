@@ -183,6 +183,36 @@ def with_chance(distances, digits=3):
     return out
 
 
+def chain_connectivity(masks):
+    """What a mask leaves connected in a chain of dense layers (`masks`: {key: (in, out)
+    mask}, in the order the layers are applied, each layer's inputs the previous one's
+    outputs, e.g. Lenet's): per layer, its output units, how many receive at least one kept
+    weight ("fed"), how many of those also send one on to the next layer ("alive"; the last
+    layer's outputs are alive when fed), and how many receive none ("cut off": for the last
+    layer, classes whose logit is a constant, which the network can hardly predict).
+    Pruning that keeps a layer's count but cuts whole units (layer collapse, [TAN20]) shows
+    here, where the count of remaining weights does not."""
+    from lthkit._errors import bad_param
+    keys = list(masks)
+    arrays = [np.asarray(masks[k], dtype=bool) for k in keys]
+    for k, a in zip(keys, arrays):
+        if a.ndim != 2:
+            raise bad_param(f"masks[{k!r}]", f"shape {a.shape}",
+                            "2-D (inputs, outputs) masks of dense layers")
+    for (k, a), (k2, b) in zip(zip(keys, arrays), zip(keys[1:], arrays[1:])):
+        if a.shape[1] != b.shape[0]:
+            raise bad_param(f"masks[{k2!r}]", f"shape {b.shape}",
+                            f"{a.shape[1]} inputs, the outputs of {k!r}: a chain of layers "
+                            "in the order they are applied")
+    rows = []
+    for i, (k, a) in enumerate(zip(keys, arrays)):
+        fed = a.any(axis=0)
+        feeds = arrays[i + 1].any(axis=1) if i + 1 < len(arrays) else np.ones_like(fed)
+        rows.append({"layer": k, "units": a.shape[1], "fed": int(fed.sum()),
+                     "alive": int((fed & feeds).sum()), "cut off": int((~fed).sum())})
+    return pd.DataFrame(rows).set_index("layer")
+
+
 def mask_distances(store, exp_a, exp_b, branch_a="main", branch_b="main", replicate=0,
                    rounds=None):
     """`mask_distance` of the total masks, round by round, for two stored experiments (or
@@ -797,12 +827,18 @@ def pai_cost(table, seconds=None, percent=None, metric=ACC):
     compares where seconds measured at different times on a shared machine do not) and the
     accuracy there (%)."""
     main = table[table["branch"] == "main"]
+    # a method with no pruned level trained yet (its run just started) paid nothing so far
+    pruned = set(main.loc[main["round"] > 0, "variant"])
     pai = [v for v in main["variant"].unique() if v not in (PAI_IMP, PAI_RANDOM)]
+    if not set(pai) & pruned:
+        return pd.DataFrame(columns=["% remaining", "trainings", "training (s)",
+                                     "cutting the mask (s)", "total (s)", "total (trainings)",
+                                     "accuracy (%)"]).rename_axis("method")
     if percent is None:
         percent = max(float(main[(main["variant"] == v) & (main["round"] > 0)]
-                            ["percent_remaining"].min()) for v in pai) if pai else 100.0
+                            ["percent_remaining"].min()) for v in pai if v in pruned)
     rows = []
-    for v in main["variant"].unique():
+    for v in (v for v in main["variant"].unique() if v in pruned):
         t = main[main["variant"] == v]
         level = at_level(t, percent, metric)
         r = int(level["round"])

@@ -547,7 +547,7 @@ def _describe_dataset(info):
     return info.get("name", "dataset"), "; ".join(parts)
 
 
-def stored_pai(base, methods, sparsities, title=None, words=None):
+def stored_pai(base, methods, sparsities, title=None, words=None, chain=False):
     """A chapter's stored runs of pruning at initialization on target `base`
     ("lenet_300_100", "text_cnn/imdb"): every method of `methods` (``search.PAI_METHODS``
     names) that is stored, with IMP's ticket and controls from `base`'s stored run; a chart
@@ -555,7 +555,8 @@ def stored_pai(base, methods, sparsities, title=None, words=None):
     paragraph (`pai_takeaway_markdown`) and as the "method / shuffle / reinit" grid, the
     ablation gaps, what each cost, and the ledger rows of [FDRC21]. `words`: the key of an
     embedding's mask (e.g. "embedding/embeddings"): then also which words' rows each mask
-    keeps (`stored_pai_words`).
+    keeps (`stored_pai_words`). `chain`: the network is a chain of dense layers (Lenet):
+    then also what each mask leaves connected at the deepest level (`stored_pai_units`).
     Returns the combined table, or None (and says so) where nothing is stored."""
     from IPython.display import Markdown, display
 
@@ -578,14 +579,86 @@ def stored_pai(base, methods, sparsities, title=None, words=None):
     display(label(plots.ablation_gaps(analysis.ablation_gaps(table, pai_span=True),
                                      source=pai.source),
                   "full", pai.source))
-    display(analysis.pai_cost(table, search.mask_seconds(pai.exps, pai.store))
-            .style.format(precision=2, na_rep="—"))
+    cost = analysis.pai_cost(table, search.mask_seconds(pai.exps, pai.store))
+    if len(cost):
+        display(cost.style.format(precision=2, na_rep="—"))
     ledger = pai_ledger(table, base, pai)
     if len(ledger):
         show_ledger(ledger)
+    if chain:
+        stored_pai_units(pai, imp, table)
     if words:
         stored_pai_words(pai, imp, words)
     return table
+
+
+def _deepest_common_level(pai):
+    """The deepest level of a PaI sweep at which every stored method has replicate 0's mask,
+    and those masks ({method: masks}); (None, None) where there is none."""
+    levels = sorted({q for exp in pai.exps.values() for q in exp.search.levels}, reverse=True)
+    for level in levels:
+        masks = {m: pai.store.masks(exp, 0, "main", level) for m, exp in pai.exps.items()}
+        if all(mask is not None for mask in masks.values()):
+            return level, masks
+    return None, None
+
+
+def stored_pai_units(pai, imp, table):
+    """What each stored mask leaves connected (`analysis.chain_connectivity`), at the deepest
+    level every method reached: per method, its mask and its layerwise shuffle, and IMP's
+    ticket, each replicate's hidden units alive, outputs cut off and accuracy ("a / b / c"
+    over replicates), then a sentence on the masks that cut outputs off. For a chain of
+    dense layers (Lenet). Returns the table, or None where no level has every method."""
+    import pandas as pd
+    from IPython.display import Markdown, display
+
+    from lthkit import analysis
+    level, _ = _deepest_common_level(pai)
+    if level is None:
+        return None
+    lines = [(m, b, pai.store, exp) for m, exp in pai.exps.items() for b in ("main", "shuffle")]
+    lines.append((analysis.PAI_IMP, "main", imp.store, imp.exp))
+    acc = table[table["round"] == level].set_index(["variant", "branch", "replicate"])[
+        analysis.ACC]
+    rows, cut = {}, {}
+    for method, branch, store, exp in lines:
+        found = []
+        for rep in range(exp.search.replicates):
+            masks = store.masks(exp, rep, branch, level)
+            if masks is None:
+                continue
+            conn = analysis.chain_connectivity(masks)
+            found.append((conn, acc.get((method, branch, rep))))
+        if not found:
+            continue
+        name = method if branch == "main" else f"{method}, layerwise shuffle"
+        hidden, last = list(found[0][0].index[:-1]), found[0][0].index[-1]
+        row = {f"{k.split('/')[0]} alive": " / ".join(str(c.loc[k, "alive"]) for c, _ in found)
+               for k in hidden}
+        row["outputs cut off"] = " / ".join(str(c.loc[last, "cut off"]) for c, _ in found)
+        row["accuracy (%)"] = " / ".join("—" if a is None else f"{100 * a:.2f}"
+                                         for _, a in found)
+        rows[name] = row
+        cut[name] = ([int(c.loc[last, "cut off"]) for c, _ in found], row["accuracy (%)"],
+                     int(found[0][0].loc[last, "units"]))
+    units = pd.DataFrame.from_dict(rows, orient="index").rename_axis("mask")
+    at = table[(table["round"] == level) & (table["branch"] == "main")]["percent_remaining"]
+    display(Markdown(f"**What each mask leaves connected**, at level {level} "
+                     f"({_pct(float(at.mean()))} % of the weights), per replicate: hidden "
+                     "units that receive a weight and pass one on, and outputs that receive "
+                     "none (a class whose logit is a constant):"))
+    display(units)
+    said = [f"{name}'s masks leave {' / '.join(map(str, n))} of the {total} outputs without a "
+            f"single weight (accuracy {accs} %)" for name, (n, accs, total) in cut.items()
+            if any(n)]
+    dead = [name for name, row in rows.items()
+            if any(v.split(" / ").count("0") for k, v in row.items() if k.endswith(" alive"))]
+    if dead:
+        said.append(f"{', '.join(dead)} keep{'s' if len(dead) == 1 else ''} no unit of some "
+                    "hidden layer alive: nothing reaches the outputs (layer collapse)")
+    display(Markdown(("Cut off: " + "; ".join(said) + ".") if said else
+                     "No mask at this level cuts an output off."))
+    return units
 
 
 def pai_ledger(table, base, pai):
@@ -613,12 +686,8 @@ def stored_pai_words(pai, imp, key):
     from IPython.display import Markdown, display
 
     from lthkit import analysis, plots, search
-    levels = sorted({q for exp in pai.exps.values() for q in exp.search.levels}, reverse=True)
-    for level in levels:
-        masks = {m: pai.store.masks(exp, 0, "main", level) for m, exp in pai.exps.items()}
-        if all(mask is not None for mask in masks.values()):
-            break
-    else:
+    level, masks = _deepest_common_level(pai)
+    if level is None:
         display(Markdown("No level of the stored runs has every method's mask yet."))
         return None
     ticket = imp.store.masks(imp.exp, 0, "main", level)

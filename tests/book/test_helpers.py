@@ -292,3 +292,40 @@ def test_each_pai_method_s_ledger_rows_read_its_own_run():
     synflow = ledger[ledger["claim"].str.startswith("SynFlow")]
     assert set(synflow["verdict"]) == {"not run"}
     assert set(synflow["results"]) == {pai.source}
+
+
+def test_stored_pai_units_says_which_masks_cut_outputs_off(monkeypatch):
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    import lthkit.book.chapter as chapter
+    from lthkit import analysis
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    full = {"h/kernel": np.ones((4, 3), bool), "out/kernel": np.ones((3, 2), bool)}
+    cut = {"h/kernel": np.ones((4, 3), bool), "out/kernel": np.zeros((3, 2), bool)}
+    cut["out/kernel"][:, 0] = True  # output 1 receives nothing
+    collapsed = {"h/kernel": np.zeros((4, 3), bool), "out/kernel": np.ones((3, 2), bool)}
+    stored = {("grasp", 0, "main"): cut, ("grasp", 0, "shuffle"): full,
+              ("snip", 0, "main"): collapsed, ("snip", 0, "shuffle"): full,
+              ("imp", 0, "main"): full}
+    store = SimpleNamespace(masks=lambda exp, rep, branch, r: (
+        stored.get((exp.name, rep, branch)) if r == 2 else None))
+    search = SimpleNamespace(levels=(1, 2), replicates=1)
+    exps = {m: SimpleNamespace(name=m.lower(), search=search) for m in ("GraSP", "SNIP")}
+    pai = SimpleNamespace(exps=exps, store=store)
+    imp = SimpleNamespace(exp=SimpleNamespace(name="imp", search=search), store=store)
+    table = pd.DataFrame([{"variant": v, "branch": b, "replicate": 0, "round": 2,
+                           "percent_remaining": 64.0, analysis.ACC: a}
+                          for v, b, a in [("GraSP", "main", 0.5), ("GraSP", "shuffle", 0.9),
+                                          ("SNIP", "main", 0.5), ("SNIP", "shuffle", 0.9),
+                                          (analysis.PAI_IMP, "main", 0.95)]])
+    units = chapter.stored_pai_units(pai, imp, table)
+    assert units.loc["GraSP", "outputs cut off"] == "1"
+    assert units.loc["GraSP, layerwise shuffle", "outputs cut off"] == "0"
+    assert units.loc["SNIP", "h alive"] == "0"
+    assert units.loc["IMP (after training)", "accuracy (%)"] == "95.00"
+    said = [o.data for o in shown if isinstance(getattr(o, "data", None), str)][-1]
+    assert "GraSP's masks leave 1 of the 2 outputs without a single weight" in said
+    assert "SNIP keeps no unit of some hidden layer alive" in said

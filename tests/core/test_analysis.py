@@ -522,3 +522,18 @@ def test_the_transformer_claims_read_their_own_variants():
     # a table without the late variant says so, rather than reading the init ticket
     alone = claims.ledger(init, claims.select(ids=["YETM20.late"]))
     assert alone.loc[0, "verdict"] == "not run"
+
+
+def test_chain_connectivity_counts_units_a_mask_cuts_off():
+    from lthkit import analysis
+    h1 = np.zeros((4, 3), bool)
+    h1[0, 0] = h1[1, 1] = True  # unit 2 of layer 1 gets no input
+    h2 = np.zeros((3, 2), bool)
+    h2[0, 0] = h2[2, 0] = True  # unit 1 of layer 1 feeds nothing; output 1 gets no input
+    table = analysis.chain_connectivity({"h1": h1, "out": h2})
+    assert table.loc["h1"].to_dict() == {"units": 3, "fed": 2, "alive": 1, "cut off": 1}
+    assert table.loc["out"].to_dict() == {"units": 2, "fed": 1, "alive": 1, "cut off": 1}
+    with pytest.raises(ValueError, match=r"masks\['out'\].*3 inputs, the outputs of 'h1'"):
+        analysis.chain_connectivity({"h1": h1, "out": np.ones((4, 2), bool)})
+    with pytest.raises(ValueError, match=r"2-D"):
+        analysis.chain_connectivity({"conv": np.ones((3, 3, 2), bool)})

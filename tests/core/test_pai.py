@@ -170,6 +170,14 @@ def test_the_cost_of_each_mask(combined):
     assert cost.loc["IMP (after training)", "trainings"] == 3  # dense, rounds 1 and 2
     assert cost.loc["IMP (after training)", "training (s)"] == pytest.approx(60.0)
     assert cost.loc["SNIP", "accuracy (%)"] == pytest.approx(81.0)
+    # a method whose run has just started (its dense round only) has paid nothing yet
+    started = pd.concat([combined, combined[(combined["variant"] == "SNIP") & (
+        combined["round"] == 0)].assign(variant="GraSP")], ignore_index=True)
+    with_grasp = analysis.pai_cost(started, {"SNIP": 1.5})
+    assert "GraSP" not in with_grasp.index
+    assert with_grasp.loc["SNIP"].equals(cost.loc["SNIP"])
+    only = started[started["variant"].isin(["GraSP", "IMP (after training)"])]
+    assert analysis.pai_cost(only).empty
 
 
 def test_the_seconds_to_cut_the_masks_are_recorded_with_them(tiny_data, tmp_path):
