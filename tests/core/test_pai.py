@@ -207,3 +207,30 @@ def test_each_line_has_one_colour_in_every_chart():
     assert a["IMP (after training)"] == b["IMP (after training)"] == colors(["IMP ticket"])[
         "IMP ticket"]
     assert len({a[k] for k in a}) == len(a)
+
+
+def test_every_stage_of_a_run_in_progress_can_be_read(monkeypatch):
+    """A PaI run is read by the book while it trains: each prefix of a stored run's rounds,
+    in the order they finished (a method with its dense round only, a level without its
+    ablations, a level of one replicate), goes through every table the chapter shows."""
+    from types import SimpleNamespace
+
+    from lthkit.book import chapter
+    pai = search.stored_variants(search.pai_sweep("lenet_300_100", "full", ["GraSP", "SNIP"]),
+                                 minimum=2)
+    imp = search.stored(search.target("lenet_300_100", "full"))
+    if pai is None or imp is None:
+        pytest.skip("the stored Lenet runs are not in results/")
+    table = analysis.pai_combined(pai.table, imp.table)
+    grasp = table[table["variant"] == "GraSP"].sort_values("finished", kind="stable")
+    rest = table[table["variant"] != "GraSP"]
+    runs = {m: SimpleNamespace(source=f"full profile, {m} {claims.IN_PROGRESS}")
+            for m in pai.runs}
+    for n in list(range(0, 8)) + [len(grasp) // 2, len(grasp)]:
+        t = pd.concat([rest, grasp.iloc[:n]], ignore_index=True)
+        chapter.pai_takeaway_markdown(analysis.pai_answers(t, [51.2, 21.0, 6.87, 1.8]))
+        analysis.ticket_grid(t, [48.8, 98.2], branches=("main", "shuffle", "reinit"))
+        analysis.ablation_gaps(t, pai_span=True)
+        analysis.pai_cost(t)
+        ledger = chapter.pai_ledger(t, "lenet_300_100", SimpleNamespace(runs=runs, source=""))
+        assert len(ledger) == len(claims.select(prefix="lenet_300_100/pai/"))
