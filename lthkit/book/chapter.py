@@ -620,27 +620,28 @@ def stored_pai_units(pai, imp, table):
     lines.append((analysis.PAI_IMP, "main", imp.store, imp.exp))
     acc = table[table["round"] == level].set_index(["variant", "branch", "replicate"])[
         analysis.ACC]
-    rows, cut = {}, {}
+    rows, said, dead = {}, [], []
     for method, branch, store, exp in lines:
-        found = []
-        for rep in range(exp.search.replicates):
-            masks = store.masks(exp, rep, branch, level)
-            if masks is None:
-                continue
-            conn = analysis.chain_connectivity(masks)
-            found.append((conn, acc.get((method, branch, rep))))
+        masks = (store.masks(exp, rep, branch, level) for rep in range(exp.search.replicates))
+        found = [(analysis.chain_connectivity(m), acc.get((method, branch, rep)))
+                 for rep, m in enumerate(masks) if m is not None]
         if not found:
             continue
         name = method if branch == "main" else f"{method}, layerwise shuffle"
-        hidden, last = list(found[0][0].index[:-1]), found[0][0].index[-1]
-        row = {f"{k.split('/')[0]} alive": " / ".join(str(c.loc[k, "alive"]) for c, _ in found)
+        conns = [c for c, _ in found]
+        hidden, last = list(conns[0].index[:-1]), conns[0].index[-1]
+        row = {f"{k.split('/')[0]} alive": " / ".join(str(c.loc[k, "alive"]) for c in conns)
                for k in hidden}
-        row["outputs cut off"] = " / ".join(str(c.loc[last, "cut off"]) for c, _ in found)
+        row["outputs cut off"] = " / ".join(str(c.loc[last, "cut off"]) for c in conns)
         row["accuracy (%)"] = " / ".join("—" if a is None else f"{100 * a:.2f}"
                                          for _, a in found)
         rows[name] = row
-        cut[name] = ([int(c.loc[last, "cut off"]) for c, _ in found], row["accuracy (%)"],
-                     int(found[0][0].loc[last, "units"]))
+        if any(c.loc[last, "cut off"] for c in conns):
+            said.append(f"{name}'s masks leave {row['outputs cut off']} of the "
+                        f"{conns[0].loc[last, 'units']} outputs without a single weight "
+                        f"(accuracy {row['accuracy (%)']} %)")
+        if any(c.loc[k, "alive"] == 0 for c in conns for k in hidden):
+            dead.append(name)
     units = pd.DataFrame.from_dict(rows, orient="index").rename_axis("mask")
     at = table[(table["round"] == level) & (table["branch"] == "main")]["percent_remaining"]
     display(Markdown(f"**What each mask leaves connected**, at level {level} "
@@ -648,11 +649,6 @@ def stored_pai_units(pai, imp, table):
                      "units that receive a weight and pass one on, and outputs that receive "
                      "none (a class whose logit is a constant):"))
     display(units)
-    said = [f"{name}'s masks leave {' / '.join(map(str, n))} of the {total} outputs without a "
-            f"single weight (accuracy {accs} %)" for name, (n, accs, total) in cut.items()
-            if any(n)]
-    dead = [name for name, row in rows.items()
-            if any(v.split(" / ").count("0") for k, v in row.items() if k.endswith(" alive"))]
     if dead:
         said.append(f"{', '.join(dead)} keep{'s' if len(dead) == 1 else ''} no unit of some "
                     "hidden layer alive: nothing reaches the outputs (layer collapse)")
