@@ -7,6 +7,7 @@ entry is resumable: running the plan again skips what is stored and trains what 
     python -m lthkit.search.plan                # what is stored, what is left (and its hours)
     python -m lthkit.search.plan --run          # train the whole queue, in order
     python -m lthkit.search.plan --run --only text_cnn/imdb end2end
+    python -m lthkit.search.plan --cut-masks --only text_cnn/imdb/pai/grasp  # masks first
     python -m lthkit.search.plan --run --ray              # on a local Ray instance
     python -m lthkit.search.plan --run --ray HEAD:6379    # on a Ray cluster
     python -m lthkit.search.plan --run --ray --gpus 1     # each round on a GPU of its own
@@ -248,22 +249,12 @@ def run(names=None, store=None, quiet=False, executor="local"):
     that follow a search run in this process). An executor that runs graphs (Ray) gets every
     entry's rounds at once, as one graph (`_run_graph`); the local one trains entry after
     entry."""
-    from lthkit._errors import bad_param
     from lthkit.profiles import results_store
     from lthkit.progress import bar
     from lthkit.search.tasks import executor_for
     from lthkit.search.ticket import TicketSearch
     store = store or results_store("full")
-    plan = entries()
-    known = [e.name for e in plan]
-    for name in names or ():
-        if name not in known:
-            raise bad_param("only", name, "the name of a stored run: " + ", ".join(known))
-    chosen = [(e, e.experiment(store)) for e in plan if not names or e.name in names]
-    for e, exp in chosen:
-        if exp is None:
-            print(f"== {e.name}: not started; its chapter starts it: {e.start}", flush=True)
-    chosen = [(e, exp) for e, exp in chosen if exp is not None]
+    chosen = _chosen(names, store)
     executor = executor_for(executor)
     datasets = {}  # the local executor keeps one dataset at a time, reused by its neighbours
     with bar(rounds_left(store, [exp for _, exp in chosen]), "plan", quiet=quiet,
@@ -281,6 +272,40 @@ def run(names=None, store=None, quiet=False, executor="local"):
             data = _data(datasets, exp, keep_one=True)
             TicketSearch(exp, store, data=data, quiet=quiet, executor=executor).run(progress)
             _analyses(e, exp, store, data, quiet)
+
+
+def cut_masks(names=None, store=None, quiet=False):
+    """Cut every level's mask of the one-shot entries named in `names` (default: all) before
+    their rounds train (`TicketSearch.cut_masks`); entries not started, and iterative ones,
+    are left as they are. Returns {entry name: masks cut}."""
+    from lthkit.profiles import results_store
+    from lthkit.search.ticket import TicketSearch
+    store = store or results_store("full")
+    cut, datasets = {}, {}
+    for e, exp in _chosen(names, store):
+        if exp.search.mode != "oneshot":
+            continue
+        search = TicketSearch(exp, store, data=_data(datasets, exp, keep_one=True), quiet=quiet)
+        cut[e.name] = search.cut_masks()
+        print(f"== {e.name}: {store.experiment_dir(exp).name}, {cut[e.name]} masks cut",
+              flush=True)
+    return cut
+
+
+def _chosen(names, store):
+    """(entry, experiment) of the entries named in `names` (default: all) that have
+    started, in the plan's order; an unknown name is refused, one not started is said."""
+    from lthkit._errors import bad_param
+    plan = entries()
+    known = [e.name for e in plan]
+    for name in names or ():
+        if name not in known:
+            raise bad_param("only", name, "the name of a stored run: " + ", ".join(known))
+    chosen = [(e, e.experiment(store)) for e in plan if not names or e.name in names]
+    for e, exp in chosen:
+        if exp is None:
+            print(f"== {e.name}: not started; its chapter starts it: {e.start}", flush=True)
+    return [(e, exp) for e, exp in chosen if exp is not None]
 
 
 def rounds_left(store, exps):
@@ -363,6 +388,10 @@ def main(argv=None):
     p = OneLineParser(prog="python -m lthkit.search.plan", description=__doc__.split("\n\n")[0])
     p.add_argument("--run", action="store_true", help="train what is missing, in order")
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these entries")
+    p.add_argument("--cut-masks", action="store_true",
+                   help="first cut every level's mask of the one-shot entries (pruning at "
+                        "initialization: seconds), so what they keep can be read before "
+                        "their rounds train")
     p.add_argument("--store", help="result store folder (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
@@ -387,6 +416,8 @@ def main(argv=None):
             executor = RayExecutor(address=address, gpus=args.gpus)
         elif args.gpus is not None:
             p.error("--gpus needs --ray")
+        if args.cut_masks:
+            cut_masks(args.only, store, quiet=args.quiet)
         if args.run:
             run(args.only, store, quiet=args.quiet, executor=executor)
         table = status(store)

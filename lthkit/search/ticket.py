@@ -268,6 +268,37 @@ class TicketSearch:
                 b.update(1)
         return len(wanted)
 
+    def cut_masks(self):
+        """Cut and store every level's mask of a one-shot run, for every replicate, before
+        any of its rounds trains: what a mask keeps (per layer, per word, which units it
+        leaves connected) can then be read before the hours of training, and the rounds
+        train with these masks later. Pruning at initialization scores the initial weights
+        (seconds); another one-shot run scores the dense round's trained weights (trained
+        first where this machine does not hold them). Returns how many masks were cut."""
+        if self.exp.search.mode != "oneshot":
+            raise LthkitError(f"{self.exp.label}: only a one-shot run's masks can be cut before "
+                              f"training (search.mode is {self.exp.search.mode!r}: each mask "
+                              "of an iterative run needs the round before it trained).")
+        self.store.register(self.exp)
+        self.store.check(self.exp)
+        last = self.exp.search.last_round
+        todo = [rep for rep in self.replicates
+                if any(not self.store.mask_path(self.exp, rep, MAIN, q).exists()
+                       for q in range(1, last + 1))]
+        if not todo:
+            return 0
+        self.setup()
+        cut = 0
+        with bar(len(todo), f"{self.exp.label} masks", quiet=self.quiet, unit="rep") as b:
+            for rep in todo:
+                with self.lock("cut", self.store.experiment_dir(self.exp), rep):
+                    before = sum(self.store.mask_path(self.exp, rep, MAIN, q).exists()
+                                 for q in range(1, last + 1))
+                    self._cut_levels(rep)
+                    cut += last - before
+                b.update(1)
+        return cut
+
     def train_item(self, rep, branch, r):
         """Train round `r` of `branch` of replicate `rep` (its prerequisites stored; see
         `lthkit.search.tasks`), writing its metrics and masks to the store."""

@@ -194,6 +194,34 @@ def test_the_seconds_to_cut_the_masks_are_recorded_with_them(tiny_data, tmp_path
         sum(recorded.values()))
 
 
+def test_masks_cut_before_training_are_the_ones_the_rounds_train_with(tiny_data, tmp_path):
+    from conftest import tiny_experiment
+    from lthkit._errors import LthkitError
+    from lthkit.store import ResultStore
+    exp = tiny_experiment(mode="oneshot", mask_after="0it", rounds=3, replicates=2,
+                          levels=(1, 3)).replace(prune={"criterion": "snip"})
+    early, plain = ResultStore(tmp_path / "early"), ResultStore(tmp_path / "plain")
+    cut = search.TicketSearch(exp, early, data=tiny_data, quiet=True)
+    assert cut.cut_masks() == 6  # levels 1 to 3 (a level cuts the one before), 2 replicates
+    assert early.table(exp).empty  # nothing trained: not even the dense round
+    assert cut.cut_masks() == 0
+    first = {rep: [early.masks(exp, rep, "main", q) for q in (1, 2, 3)] for rep in (0, 1)}
+    assert all(m is not None for ms in first.values() for m in ms)
+    assert set(early.mask_seconds(exp, 0)) == {1, 2, 3}
+    search.TicketSearch(exp, early, data=tiny_data, quiet=True).run()
+    search.TicketSearch(exp, plain, data=tiny_data, quiet=True).run()
+    for rep in (0, 1):
+        for q in (1, 3):
+            for stored in (early, plain):
+                mask = stored.masks(exp, rep, "main", q)
+                assert all(np.array_equal(mask[k], first[rep][q - 1][k]) for k in mask)
+    cols = ["replicate", "round", "branch", ACC]
+    pd.testing.assert_frame_equal(early.table(exp)[cols], plain.table(exp)[cols])
+    iterative = tiny_experiment(mode="iterative")
+    with pytest.raises(LthkitError, match="only a one-shot run's masks"):
+        search.TicketSearch(iterative, early, data=tiny_data, quiet=True).cut_masks()
+
+
 def test_each_line_has_one_colour_in_every_chart():
     from lthkit.plots.charts import _color
 

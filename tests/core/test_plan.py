@@ -284,3 +284,27 @@ def test_a_chapter_built_run_short_of_its_rounds_is_in_progress(tmp_path, tiny_d
     # and a ledger row from it says its verdict is the one so far
     assert claims.shown_verdict("within", run.source).endswith("so far (run in progress)")
     assert claims.shown_verdict("not run", run.source) == "— not run"
+
+
+def test_the_plan_cuts_the_masks_of_its_one_shot_runs_before_training(tmp_path, tiny_data,
+                                                                       monkeypatch, capsys):
+    from conftest import tiny_experiment
+    from lthkit.search import run_search
+    store = ResultStore(tmp_path)
+    pai = tiny_experiment(mode="oneshot", mask_after="0it", rounds=2).replace(
+        name="pai_here", prune={"criterion": "snip"})
+    imp = tiny_experiment(rounds=1).replace(name="imp_here")
+    for exp in (pai, imp):
+        store.register(exp)
+    entries = [plan.Entry("pai", "", named="pai_here", start="make chapter X"),
+               plan.Entry("imp", "", named="imp_here", start="make chapter X")]
+    monkeypatch.setattr(plan, "entries", lambda: entries)
+    monkeypatch.setattr(plan, "_data", lambda datasets, exp, keep_one=False: tiny_data)
+    assert plan.cut_masks(store=store, quiet=True) == {"pai": 2}  # not the iterative one
+    assert "pai: pai_here-" in capsys.readouterr().out
+    assert store.masks(pai, 0, "main", 2) is not None and store.table(pai).empty
+    assert plan.status(store).set_index("run").loc["pai", "rounds"] == "0 / 3"
+    run_search(pai, store, data=tiny_data, quiet=True)
+    assert plan.cut_masks(["pai"], store=store, quiet=True) == {"pai": 0}
+    assert plan.main(["--store", str(tmp_path), "--cut-masks", "--only", "nope"]) == 2
+    assert "only='nope'" in capsys.readouterr().err
