@@ -147,6 +147,34 @@ if show_stored_full:
     book.stored_pai("text_cnn/imdb", imdb_methods, (36, 83.2), words="embedding/embeddings")
 
 # %% [markdown]
+# **What the masks keep of the words.** A mask of pruning at initialization is cut in seconds
+# and before any training (`python -m lthkit.search.plan --cut-masks`), so this part of the
+# answer is complete while the rounds are still training. At 16.8 % the methods split three
+# ways over the embedding, as the tables above show:
+#
+# - **SynFlow and magnitude at initialization** keep the same share of every word's row,
+#   frequent or rare (a Spearman correlation of zero): the initial weights know nothing of
+#   the words, and SynFlow's all-ones input sends the same flow through every row. Both take
+#   nearly the whole cut from the embedding and keep most of the convolutions.
+# - **SNIP and GraSP** see only the words of the one batch they score, a few percent of the
+#   vocabulary (the sentence under the table says how many). Every other word's row has a
+#   score of exactly zero, so the mask says nothing about those words: the tie rule decides
+#   which of them stay, and it keeps the rarest words' rows, which is why both curves rise
+#   again at the right of the chart. On the batch's own words the two disagree completely:
+#   SNIP keeps their rows whole, and every convolution weight with them; GraSP keeps under
+#   a tenth of them, keeps rows of unseen words instead, and cuts the convolutions to about
+#   a tenth.
+# - **IMP's ticket** is the only mask that keeps frequent words more than rare ones (a
+#   negative correlation): training has moved the rows of the words it saw.
+#
+# So on text, [FDRC21]'s "a per-layer sparsity, not a subnetwork" already needs a caveat
+# before any round is trained. Inside the embedding, SNIP's and GraSP's masks are set by
+# which words one batch happened to hold, and the layerwise shuffle spreads them evenly over
+# the vocabulary: for those two the ablation changes which words the network can read at
+# all, not just where in a layer the weights sit. How much that costs in accuracy is what
+# the stored rounds answer, level by level, as they finish.
+
+# %% [markdown]
 # ## This build's quick runs
 #
 # The same comparisons in this build's profile: each method at one level, one replicate,
@@ -225,9 +253,11 @@ if run_imdb:
         search.target("text_cnn/imdb", profile, seed=seed, replicates=cfg.replicates),
         0, "main", imdb_last)["embedding/embeddings"]
     binned, kept = analysis.kept_by_rank(embedding, imdb_data.vocab, imdb_data.x_train,
-                                         imdb_data.y_train)
+                                         imdb_data.y_train,
+                                         scored=search.scored_tokens(imdb_runs, store, imdb_data))
     display(book.label(plots.kept_by_rank(binned, source=source)))
-    display(kept.style.format(precision=2))
+    display(kept.style.format(precision=2, na_rep="—"))
+    display(Markdown(book.zero_score_markdown(kept, imdb_runs, len(imdb_data.vocab) - 2)))
 
 # %% [markdown]
 # :::{dropdown} How the methods are computed, and where we differ from [FDRC21]

@@ -754,27 +754,58 @@ def ablation_gaps(table, metric=ACC, ablations=("shuffle", "reinit"), pai_span=F
     return gaps
 
 
-def kept_by_rank(masks, vocab, x, y, bins=10):
+def kept_by_rank(masks, vocab, x, y, bins=10, scored=None):
     """What each method's mask keeps of the embedding, by word frequency: `masks` is
     {method: embedding mask}; returns (binned, summary). `binned`: per method, the mean
     fraction of a word's row kept in log-spaced bins of its frequency rank in the texts `x`
     (`word_survival`); `summary`: per method, the share of the table kept for the 1,000
     most frequent words and for the rest, and the Spearman correlation of a word's kept
-    fraction with its rank (negative: frequent words kept more)."""
+    fraction with its rank (negative: frequent words kept more). `scored`: {method: the
+    token ids of the batches its criterion scored (SNIP, GraSP)}: then also how many words
+    those batches hold, and the share kept of their rows and of every other word's (whose
+    gradient there is exactly zero); "—" for a method not in it."""
     binned, summary = [], []
+    scored = scored or {}
     for method, mask in masks.items():
         words = word_survival(mask, vocab, x, y)
         b = binned_means(words, "rank", "kept", bins=bins, log=True)
         binned.append(b.assign(method=method))
         top = words["rank"] <= 1000
-        summary.append({"method": method,
-                        "kept, 1,000 most frequent words (%)": 100 * words.loc[top, "kept"].mean(),
-                        "kept, the other words (%)": 100 * words.loc[~top, "kept"].mean(),
-                        "kept, all (%)": 100 * words["kept"].mean(),
-                        "Spearman (kept, rank)": words[["kept", "rank"]].corr("spearman")
-                        .loc["kept", "rank"]})
-    return (pd.concat(binned, ignore_index=True) if binned else pd.DataFrame(),
-            pd.DataFrame(summary).set_index("method") if summary else pd.DataFrame())
+        row = {"method": method,
+               "kept, 1,000 most frequent words (%)": 100 * words.loc[top, "kept"].mean(),
+               "kept, the other words (%)": 100 * words.loc[~top, "kept"].mean(),
+               "kept, all (%)": 100 * words["kept"].mean(),
+               "Spearman (kept, rank)": words[["kept", "rank"]].corr("spearman")
+               .loc["kept", "rank"]}
+        if scored:
+            seen = words.index.isin(np.unique(np.asarray(scored[method]))) \
+                if method in scored else None
+            row.update({"words in the scored batches": np.nan if seen is None else
+                        int(seen.sum()),
+                        "kept, those words (%)": np.nan if seen is None else
+                        100 * words.loc[seen, "kept"].mean(),
+                        "kept, words not in them (%)": np.nan if seen is None else
+                        100 * words.loc[~seen, "kept"].mean()})
+        summary.append(row)
+    summary = pd.DataFrame(summary).set_index("method") if summary else pd.DataFrame()
+    if "words in the scored batches" in summary:  # a count: no decimals in a styled table
+        summary["words in the scored batches"] = summary["words in the scored batches"] \
+            .astype("Int64")
+    return pd.concat(binned, ignore_index=True) if binned else pd.DataFrame(), summary
+
+
+def kept_per_layer(masks):
+    """The share (%) of each masked weight a mask keeps: `masks` is {method: {key: mask}};
+    one row per method, one column per weight (in the first mask's order) and "all" (the
+    share of every masked weight). Read from the masks alone: a one-shot run's masks can be
+    read before their rounds train."""
+    rows = {}
+    for method, mask in masks.items():
+        row = {key: 100 * float(np.mean(m)) for key, m in mask.items()}
+        row["all"] = 100 * sum(int(np.count_nonzero(m)) for m in mask.values()) / sum(
+            np.size(m) for m in mask.values())
+        rows[method] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
 
 
 def pai_answers(table, percents, metric=ACC, slack=1.1):

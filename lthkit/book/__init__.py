@@ -21,10 +21,10 @@ from lthkit.book.chapter import (PROFILES, by_row, label, profile_of, provenance
                                  show_fitting, show_init_magnitude, show_ledger, show_result,
                                  show_words, span, stored_details, stored_early_birds,
                                  pai_takeaway_markdown, stored_pai, stored_result,
-                                 stored_sweep, takeaway_markdown)
+                                 stored_sweep, takeaway_markdown, zero_score_markdown)
 
 __all__ = ["PROFILES", "by_row", "label", "profile_of", "provenance", "provenance_rows",
            "pai_takeaway_markdown", "quick_search", "quick_sweep", "settings", "setup", "show_fitting",
            "show_init_magnitude", "show_ledger", "show_result", "show_words", "span",
            "stored_details", "stored_early_birds", "stored_pai", "stored_result",
-           "stored_sweep", "takeaway_markdown"]
+           "stored_sweep", "takeaway_markdown", "zero_score_markdown"]

@@ -687,15 +687,49 @@ def stored_pai_words(pai, imp, key):
         display(Markdown("No level of the stored runs has every method's mask yet."))
         return None
     ticket = imp.store.masks(imp.exp, 0, "main", level)
-    embedding = {m: mask[key] for m, mask in masks.items()}
     if ticket is not None:
-        embedding[analysis.PAI_IMP] = ticket[key]
+        masks = {**masks, analysis.PAI_IMP: ticket}
+    embedding = {m: mask[key] for m, mask in masks.items()}
     data = search.dataset_for(imp.exp)
-    binned, kept = analysis.kept_by_rank(embedding, data.vocab, data.x_train, data.y_train)
+    scored = search.scored_tokens(pai.exps, pai.store, data)
+    binned, kept = analysis.kept_by_rank(embedding, data.vocab, data.x_train, data.y_train,
+                                         scored=scored)
     at = imp.table[imp.table["round"] == level]["percent_remaining"]
     where = f" ({_pct(float(at.mean()))} % of all the weights)" if len(at) else ""
-    display(Markdown(f"**Which words each mask keeps**, at level {level}{where}, replicate 0; "
-                     "each method's share of the embedding is its own (global pruning):"))
+    imp_ranks = ("each layer on its own" if imp.exp.prune.strategy == "layerwise"
+                 else "all weights at once too")
+    display(Markdown(f"**What each mask keeps of each layer**, at level {level}{where}, "
+                     f"replicate 0 (%; the methods rank all weights at once, IMP "
+                     f"{imp_ranks}):"))
+    display(analysis.kept_per_layer(masks).style.format(precision=2))
+    display(Markdown(f"**Which words each mask keeps**, at level {level}, replicate 0; "
+                     "each method's share of the embedding is its own (above):"))
     display(label(plots.kept_by_rank(binned, source=pai.source), "full", pai.source))
-    display(kept.style.format(precision=2))
+    display(kept.style.format(precision=2, na_rep="—"))
+    if scored:
+        display(Markdown(zero_score_markdown(kept, pai.exps, len(data.vocab) - 2)))
     return kept
+
+
+def zero_score_markdown(kept, exps, words):
+    """A sentence under `analysis.kept_by_rank`'s table (with its `scored` columns): how many
+    of the `words` the batches scored by the criteria of `exps` ({method: Experiment}; those
+    that score batches: SNIP, GraSP) hold, and why every other word's row has a zero score
+    that the tie rule, not the criterion, ranks. "" where no method scored batches."""
+    col = "words in the scored batches"
+    import pandas as pd
+    methods = [m for m in exps if col in kept and m in kept.index
+               and pd.notna(kept.loc[m, col])]
+    if not methods:
+        return ""
+    exp = exps[methods[0]]
+    n, size = exp.prune.score_batches, exp.train.batch_size
+    seen = int(kept.loc[methods[0], col])
+    names = " and ".join(methods)
+    batches = "training batch" if n == 1 else f"{n} training batches"
+    return (f"{names} score the mask on the replicate's first {batches} "
+            f"({n * size} texts), which hold {seen:,} of the {words:,} "
+            f"words ({100 * seen / words:.1f} %). Every other word's embedding row gets no "
+            "gradient there, so a score of exactly zero: which of those rows a mask keeps is "
+            "decided by the tie rule (the lowest position first, so the rarest words' rows "
+            "are the last to go), not by the criterion.")

@@ -7,7 +7,8 @@ from lthkit.search.hparams import (DataHParams, Experiment, ModelHParams, PruneH
 from lthkit.search.own import experiment_for, model_entry, register_model
 from lthkit.search.presets import KNOBS, experiment
 from lthkit.search.runs import (PAI_METHODS, TARGETS, StoredRun, StoredVariants, diff_card,
-                               early_sweep, mask_seconds, pai_sweep, rewind_sweep, stored,
+                               early_sweep, mask_seconds, pai_sweep, rewind_sweep, scored_tokens,
+                               stored,
                                named_experiment, stored_named,
                                stored_variants, target, variants)
 from lthkit.search.tasks import EXECUTORS, LocalExecutor, Task, run_task, task_graph
@@ -17,6 +18,7 @@ from lthkit.search.train import BatchStream, BucketStream, Trainer, train_ticket
 from lthkit.search import earlybird, stability  # noqa: E402,F401  (search.stability...)
 
 __all__ = ["CONTROLS", "EXECUTORS", "KNOBS", "PAI_METHODS", "TARGETS", "mask_seconds", "pai_sweep",
+           "scored_tokens",
            "BatchStream", "BucketStream", "DataHParams", "Experiment", "Level", "LocalExecutor",
            "ModelHParams",
            "PruneHParams", "SearchHParams", "StoredRun", "StoredVariants", "TicketSearch",

@@ -100,6 +100,24 @@ def mask_seconds(experiments, store):
     return out
 
 
+def scored_tokens(experiments, store, data=None, replicate=0):
+    """{variant: token ids} of the batches each one-shot experiment's criterion scores
+    `replicate`'s masks on (SNIP, GraSP: `prune.score_batches` of its training order), every
+    position of every text flattened; a criterion that scores no batch (SynFlow, magnitude)
+    is left out. For a text model: a word absent from these batches has a zero gradient
+    there, so SNIP and GraSP give its embedding row a zero score."""
+    import numpy as np
+
+    from lthkit.pruning.criteria import criterion
+    from lthkit.search.ticket import TicketSearch
+    out = {}
+    for name, exp in experiments.items():
+        if "batches" in criterion(exp.prune.criterion).needs:
+            batches = TicketSearch(exp, store, data=data, quiet=True).score_batches(replicate)
+            out[name] = np.concatenate([np.asarray(x).ravel() for x, _ in batches])
+    return out
+
+
 def target(name, profile="quick", **knobs):
     """The experiment behind target `name` in `profile` (knobs on top, None = profile's): a
     target of the claims ledger (`TARGETS`) or any registered model by its name."""

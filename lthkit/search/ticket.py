@@ -463,12 +463,20 @@ class TicketSearch:
             if weights is not None:
                 set_masks(self.model, masks)
                 restore(self.model, weights() if callable(weights) else weights)
-            stream = self.trainer.stream(self.seeds(rep)[1], 0, p.score_batches)
             extra.update(model=self.model, loss=loss_and_metric(self.model, self.exp.train)[0],
-                         batches=[stream[i] for i in range(p.score_batches)])
+                         batches=self.score_batches(rep))
         ctx = ScoreContext(scores, masks, seed=derived_seed(s.seed, rep, r, "criterion"),
                            **extra)
         return next_masks(criterion, ctx, p.rates, kinds=self.kinds, strategy=p.strategy)
+
+    def score_batches(self, rep):
+        """The training batches [(x, y), ...] a criterion that needs data (SNIP, GraSP)
+        scores replicate `rep`'s masks on: the first `prune.score_batches` of its training
+        order."""
+        self.setup()
+        n = self.exp.prune.score_batches
+        stream = self.trainer.stream(self.seeds(rep)[1], 0, n)
+        return [stream[i] for i in range(n)]
 
     def one_shot_levels(self, rep, scores, last, stored=None, criterion=None, weights=None):
         """Yield (q, mask of level q, whether it was cut here) for q = 1..last, every level

@@ -248,14 +248,25 @@ def test_stored_pai_words_reads_the_deepest_level_every_method_has(monkeypatch):
     exps = {m: SimpleNamespace(name=m.lower(), search=SimpleNamespace(levels=(2, 8)))
             for m in ("SNIP", "GraSP")}
     pai = SimpleNamespace(exps=exps, store=store, source="full profile, x")
-    imp = SimpleNamespace(exp=SimpleNamespace(name="imp"), store=store,
+    imp = SimpleNamespace(exp=SimpleNamespace(name="imp", prune=SimpleNamespace(
+        strategy="layerwise")), store=store,
                           table=pd.DataFrame({"round": [2], "percent_remaining": [64.0]}))
+    # SNIP scored one batch of two texts holding w0..w3; GraSP's criterion here scores none
+    monkeypatch.setattr(search, "scored_tokens", lambda exps, store, data: {
+        "SNIP": np.array([2, 3, 4, 5, 0, 0])})
+    exps["SNIP"].prune, exps["SNIP"].train = (SimpleNamespace(score_batches=1),
+                                              SimpleNamespace(batch_size=2))
     kept = chapter.stored_pai_words(pai, imp, "embedding/embeddings")
     # level 8 lacks GraSP's mask: level 2 is the deepest every method has
     texts = [o.data for o in shown if isinstance(getattr(o, "data", None), str)]
     assert any("at level 2 (64.0 % of all the weights)" in t for t in texts)
     assert list(kept.index) == ["SNIP", "GraSP", "IMP (after training)"]
     assert kept.loc["SNIP", "kept, all (%)"] == pytest.approx(50.0)
+    assert kept.loc["SNIP", "words in the scored batches"] == 4
+    assert kept["words in the scored batches"].isna().tolist() == [False, True, True]
+    assert any("IMP each layer on its own" in t for t in texts)
+    assert any(t.startswith("SNIP score the mask on the replicate's first training batch "
+                            "(2 texts), which hold 4 of the 20 words (20.0 %)") for t in texts)
     none = SimpleNamespace(exps={"SNIP": SimpleNamespace(name="none", search=exps[
         "SNIP"].search)}, store=store, source="")
     assert chapter.stored_pai_words(none, imp, "embedding/embeddings") is None

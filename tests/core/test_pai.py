@@ -135,6 +135,24 @@ def test_what_each_mask_keeps_of_the_embedding_by_word_frequency():
     assert np.isnan(summary.loc["uniform", "Spearman (kept, rank)"]) or \
         abs(summary.loc["uniform", "Spearman (kept, rank)"]) < 1e-9
     assert summary.loc["uniform", "kept, all (%)"] == pytest.approx(25.0)
+    assert "words in the scored batches" not in summary
+    # a criterion scored on batches holding w0..w4 only: the other words' rows score zero
+    _, summary = analysis.kept_by_rank({"frequent": frequent, "uniform": uniform}, vocab, x, y,
+                                       bins=5, scored={"frequent": np.array([[0, 2, 3, 4, 5, 6]])})
+    assert summary.loc["frequent", "words in the scored batches"] == 5  # <pad> is no word
+    assert summary.loc["frequent", "kept, those words (%)"] == pytest.approx(100.0)
+    assert summary.loc["frequent", "kept, words not in them (%)"] == pytest.approx(
+        100 * 5 / 55)
+    assert summary["words in the scored batches"].isna().tolist() == [False, True]
+
+
+def test_what_each_mask_keeps_of_each_layer():
+    a = {"emb": np.array([[1, 0], [0, 0]], bool), "out": np.ones(4, bool)}
+    b = {"emb": np.ones((2, 2), bool), "out": np.zeros(4, bool)}
+    kept = analysis.kept_per_layer({"A": a, "B": b})
+    assert list(kept.columns) == ["emb", "out", "all"]
+    assert kept.loc["A"].tolist() == pytest.approx([25.0, 100.0, 62.5])
+    assert kept.loc["B"].tolist() == pytest.approx([100.0, 0.0, 50.0])
 
 
 def test_the_answers_per_level_are_computed_from_the_table(combined):
@@ -220,6 +238,25 @@ def test_masks_cut_before_training_are_the_ones_the_rounds_train_with(tiny_data,
     iterative = tiny_experiment(mode="iterative")
     with pytest.raises(LthkitError, match="only a one-shot run's masks"):
         search.TicketSearch(iterative, early, data=tiny_data, quiet=True).cut_masks()
+
+
+def test_the_batches_a_criterion_scores_are_the_first_of_the_replicates_order(tiny_data,
+                                                                              tmp_path):
+    from conftest import tiny_experiment
+    from lthkit.store import ResultStore
+    store = ResultStore(tmp_path)
+    base = tiny_experiment(mode="oneshot", mask_after="0it", replicates=2)
+    exps = {"SNIP": base.replace(prune={"criterion": "snip", "score_batches": 2}),
+            "magnitude": base.replace(prune={"criterion": "magnitude"})}
+    tokens = search.scored_tokens(exps, store, data=tiny_data, replicate=0)
+    assert list(tokens) == ["SNIP"]  # magnitude at initialization scores no batch
+    snip = search.TicketSearch(exps["SNIP"], store, data=tiny_data, quiet=True)
+    snip.setup()
+    first = snip.trainer.stream(snip.seeds(0)[1], 0, 2)
+    assert np.array_equal(tokens["SNIP"], np.concatenate([first[0][0].ravel(),
+                                                          first[1][0].ravel()]))
+    other = search.scored_tokens(exps, store, data=tiny_data, replicate=1)["SNIP"]
+    assert not np.array_equal(other, tokens["SNIP"])  # another replicate, another order
 
 
 def test_each_line_has_one_colour_in_every_chart():
