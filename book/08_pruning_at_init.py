@@ -147,9 +147,9 @@ if show_stored_full:
     book.stored_pai("text_cnn/imdb", imdb_methods, (36, 83.2), words="embedding/embeddings")
 
 # %% [markdown]
-# **What the masks keep of the words.** A mask of pruning at initialization is cut in seconds
-# and before any training (`python -m lthkit.search.plan --cut-masks`), so this part of the
-# answer is complete while the rounds are still training. At 16.8 % the methods split three
+# **What the masks keep of the words.** A mask of pruning at initialization is cut before any
+# training, in seconds to minutes, and `python -m lthkit.search.plan --cut-masks` cuts them
+# all first: this part of the answer is complete while the rounds are still training. At 16.8 % the methods split three
 # ways over the embedding, as the tables above show:
 #
 # - **SynFlow and magnitude at initialization** keep the same share of every word's row,

@@ -390,7 +390,7 @@ def main(argv=None):
     p.add_argument("--only", nargs="+", metavar="NAME", help="only these entries")
     p.add_argument("--cut-masks", action="store_true",
                    help="first cut every level's mask of the one-shot entries (pruning at "
-                        "initialization: seconds), so what they keep can be read before "
+                        "initialization: seconds to minutes), so what they keep can be read before "
                         "their rounds train")
     p.add_argument("--store", help="result store folder (default: results/)")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
