@@ -130,10 +130,13 @@ if show_stored_full:  # the grid's rows: the four levels, as sparsities (%)
 # Magnitude at initialization keeps the largest initial weights, and the first layer's are
 # the smallest (Glorot's initialization shrinks a layer's weights with its width): at 1.8 %
 # it keeps none of them, so nothing reaches the output (the layer collapse SynFlow was
-# designed against). Both are failures of the mask's *structure* that the per-layer counts alone do
-# not have: the ablation that should hurt a real ticket repairs these. The cost is the
-# other side: a method's mask costs one training and a few seconds, IMP's ticket at 1.8 %
-# cost nineteen trainings.
+# designed against), and every replicate predicts one digit. The two failures differ in
+# kind. GraSP's is in the mask's *structure*, which its per-layer counts do not have: the
+# ablation that should hurt a real ticket repairs it. Magnitude's is in the per-layer
+# counts themselves (a layer left empty), so its shuffled and reinitialized masks collapse
+# with it: "only the per-layer sparsity matters" holds there, for the worst reason. The cost
+# is the other side: a method's mask costs one training and a few seconds, IMP's ticket at
+# 1.8 % cost nineteen trainings.
 
 # %% [markdown]
 # ## On text: IMDb, from the stored runs
@@ -149,13 +152,14 @@ if show_stored_full:
 # %% [markdown]
 # **What the masks keep of the words.** A mask of pruning at initialization is cut before any
 # training, in seconds to minutes, and `python -m lthkit.search.plan --cut-masks` cuts them
-# all first: this part of the answer is complete while the rounds are still training. At 16.8 % the methods split three
-# ways over the embedding, as the tables above show:
+# all first: this part of the answer is complete while the rounds are still training. At
+# 16.8 % the methods split three ways over the embedding, as the tables above show:
 #
 # - **SynFlow and magnitude at initialization** keep the same share of every word's row,
-#   frequent or rare (a Spearman correlation of zero): the initial weights know nothing of
-#   the words, and SynFlow's all-ones input sends the same flow through every row. Both take
-#   nearly the whole cut from the embedding and keep most of the convolutions.
+#   frequent or rare (a Spearman correlation of zero; their two lines lie on top of each
+#   other in the chart): the initial weights know nothing of the words, and SynFlow's
+#   all-ones input sends the same flow through every row. Both take nearly the whole cut
+#   from the embedding and keep most of the convolutions.
 # - **SNIP and GraSP** see only the words of the one batch they score, a few percent of the
 #   vocabulary (the sentence under the table says how many). Every other word's row has a
 #   score of exactly zero, so the mask says nothing about those words: the tie rule decides
@@ -278,7 +282,8 @@ if run_imdb:
 #
 # ## Things to try
 #
-# - Score SNIP and GraSP on more batches: does SNIP's embedding keep more rare words?
+# - Score SNIP and GraSP on more batches: the words table counts the words they see; do
+#   fewer rows score zero, and does the bump of rare words kept by the tie rule go away?
 #   `make chapter CHAPTER=08_pruning_at_init OUT=runs/pai-batches.ipynb P="score_batches=8"`
 # - Prune Lenet deeper, where [FDRC21] saw the methods part ways:
 #   `make chapter CHAPTER=08_pruning_at_init OUT=runs/pai-deep.ipynb P="lenet_levels=[12,18]"`
