@@ -111,32 +111,33 @@ if show_stored_full:  # the grid's rows: the four levels, as sparsities (%)
 
 # %% [markdown]
 # **Takeaway on Lenet.** [FDRC21]'s picture holds, with two nuances. Every method stays
-# below IMP's ticket at every level, and the gap grows as the network thins (a few tenths
-# of a point at half the weights, two points and more at 1.8 %). Their ablations change
-# about nothing: shuffling a layer's mask or drawing new initial weights moves them by a
-# few tenths of a point either way, about the spread between replicates, while IMP's ticket
-# loses more to new weights the sparser it is. What the methods find on Lenet is a
-# per-layer sparsity, not a subnetwork.
+# below IMP's ticket at every level, and the gap grows as the network thins (a few tenths of
+# a point at half the weights, two points and more at 1.8 %). Their ablations change about
+# nothing: shuffling a layer's mask or drawing new initial weights moves them by a few
+# tenths of a point either way (one exception, below), about the spread between replicates,
+# while IMP's ticket loses more to new weights the sparser it is. What the methods find on
+# Lenet is a per-layer sparsity, not a subnetwork.
 #
-# The first nuance is random pruning: with half or a fifth of the weights left, Lenet
-# trains to the same accuracy from almost any mask, and no method beats it by more than a
-# few tenths; from about 7 % down the methods move ahead, a little at 6.9 % and by one to
-# two points at 1.8 %. (Our random pruning keeps the ticket's per-layer counts, a slightly
-# stronger baseline than [FDRC21]'s uniform one.) The second is what a mask can break at
-# 1.8 %, where the table above shows which units each mask leaves connected. GraSP's masks
-# cut every weight into one to three of the ten digits, a different number per replicate,
-# and its accuracy falls with the count; shuffling each layer's mask reconnects them and
-# gives back the accuracy of the other methods, while new initial weights change nothing.
-# Magnitude at initialization keeps the largest initial weights, and the first layer's are
-# the smallest (Glorot's initialization shrinks a layer's weights with its width): at 1.8 %
-# it keeps none of them, so nothing reaches the output (the layer collapse SynFlow was
-# designed against), and every replicate predicts one digit. The two failures differ in
-# kind. GraSP's is in the mask's *structure*, which its per-layer counts do not have: the
-# ablation that should hurt a real ticket repairs it. Magnitude's is in the per-layer
-# counts themselves (a layer left empty), so its shuffled and reinitialized masks collapse
-# with it: "only the per-layer sparsity matters" holds there, for the worst reason. The cost
-# is the other side: a method's mask costs one training and a few seconds, IMP's ticket at
-# 1.8 % cost nineteen trainings.
+# The first nuance is random pruning: with half or a fifth of the weights left, Lenet trains
+# to the same accuracy from almost any mask, and no method beats it by more than a few
+# tenths; from about 7 % down the methods move ahead, all four by a few tenths at 6.9 %, and
+# SNIP and SynFlow by about two points at 1.8 %, where GraSP and magnitude at initialization
+# fall far below it. (Our random pruning keeps the ticket's per-layer counts, a slightly
+# stronger baseline than [FDRC21]'s uniform one.) That is the second nuance: what a mask can
+# break at 1.8 %, where the table above shows which units each mask leaves connected.
+# GraSP's masks cut every weight into one to three of the ten digits, a different number per
+# replicate, and its accuracy falls with the count; shuffling each layer's mask reconnects
+# them and gives back the accuracy of the other methods, while new initial weights change
+# nothing. Magnitude at initialization keeps the largest initial weights, and the first
+# layer's are the smallest (Glorot's initialization shrinks a layer's weights with its
+# width): at 1.8 % it keeps none of them, so nothing reaches the output (the layer collapse
+# SynFlow was designed against), and every replicate predicts one digit. The two failures
+# differ in kind. GraSP's is in the mask's *structure*, which its per-layer counts do not
+# have: the ablation that should hurt a real ticket repairs it. Magnitude's is in the
+# per-layer counts themselves (a layer left empty), so its shuffled and reinitialized masks
+# collapse with it: "only the per-layer sparsity matters" holds there, for the worst reason.
+# The cost is the other side: a method's mask costs one training and a few seconds, IMP's
+# ticket at 1.8 % cost nineteen trainings.
 
 # %% [markdown]
 # ## On text: IMDb, from the stored runs
