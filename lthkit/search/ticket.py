@@ -273,7 +273,7 @@ class TicketSearch:
         any of its rounds trains: what a mask keeps (per layer, per word, which units it
         leaves connected) can then be read before the hours of training, and the rounds
         train with these masks later. Pruning at initialization scores the initial weights
-        (seconds); another one-shot run scores the dense round's trained weights (trained
+        (seconds to minutes); another one-shot run scores the dense round's trained weights (trained
         first where this machine does not hold them). Returns how many masks were cut."""
         if self.exp.search.mode != "oneshot":
             raise LthkitError(f"{self.exp.label}: only a one-shot run's masks can be cut before "
