@@ -796,16 +796,19 @@ def kept_by_rank(masks, vocab, x, y, bins=10, scored=None):
 
 def kept_per_layer(masks):
     """The share (%) of each masked weight a mask keeps: `masks` is {method: {key: mask}};
-    one row per method, one column per weight (in the first mask's order) and "all" (the
-    share of every masked weight). Read from the masks alone: a one-shot run's masks can be
-    read before their rounds train."""
+    one row per method, one column per weight (in the first mask's order; named by its layer,
+    "conv3" for "conv3/kernel", where the layers' names tell the weights apart) and "all"
+    (the share of every masked weight). Read from the masks alone: a one-shot run's masks
+    can be read before their rounds train."""
     rows = {}
     for method, mask in masks.items():
         row = {key: 100 * float(np.mean(m)) for key, m in mask.items()}
         row["all"] = 100 * sum(int(np.count_nonzero(m)) for m in mask.values()) / sum(
             np.size(m) for m in mask.values())
         rows[method] = row
-    return pd.DataFrame.from_dict(rows, orient="index")
+    frame = pd.DataFrame.from_dict(rows, orient="index")
+    short = [c.rsplit("/", 1)[0] for c in frame.columns]
+    return frame.set_axis(short, axis=1) if len(set(short)) == len(short) else frame
 
 
 def pai_answers(table, percents, metric=ACC, slack=1.1):

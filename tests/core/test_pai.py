@@ -147,12 +147,18 @@ def test_what_each_mask_keeps_of_the_embedding_by_word_frequency():
 
 
 def test_what_each_mask_keeps_of_each_layer():
-    a = {"emb": np.array([[1, 0], [0, 0]], bool), "out": np.ones(4, bool)}
-    b = {"emb": np.ones((2, 2), bool), "out": np.zeros(4, bool)}
+    a = {"emb/embeddings": np.array([[1, 0], [0, 0]], bool), "out/kernel": np.ones(4, bool)}
+    b = {"emb/embeddings": np.ones((2, 2), bool), "out/kernel": np.zeros(4, bool)}
     kept = analysis.kept_per_layer({"A": a, "B": b})
-    assert list(kept.columns) == ["emb", "out", "all"]
+    assert list(kept.columns) == ["emb", "out", "all"]  # the layers' names, where they differ
     assert kept.loc["A"].tolist() == pytest.approx([25.0, 100.0, 62.5])
     assert kept.loc["B"].tolist() == pytest.approx([100.0, 0.0, 50.0])
+    same_layer = {"att/query/kernel": np.ones(2, bool), "att/key/kernel": np.ones(2, bool)}
+    assert list(analysis.kept_per_layer({"A": same_layer}).columns) == [
+        "att/query", "att/key", "all"]
+    one_layer = {"dense/kernel": np.ones(2, bool), "dense/bias": np.ones(2, bool)}
+    assert list(analysis.kept_per_layer({"A": one_layer}).columns) == [
+        "dense/kernel", "dense/bias", "all"]
 
 
 def test_the_answers_per_level_are_computed_from_the_table(combined):
