@@ -794,6 +794,47 @@ def kept_by_rank(masks, vocab, x, y, bins=10, scored=None):
     return pd.concat(binned, ignore_index=True) if binned else pd.DataFrame(), summary
 
 
+def top_words(x, vocab_size, top=1000):
+    """The ids of the `top` most frequent words in the token-id texts `x`, most frequent
+    first (<pad> and <unk>, ids 0 and 1, are no words; ties go by id, as `word_survival`'s
+    rank)."""
+    counts = np.bincount(np.asarray(x).reshape(-1), minlength=vocab_size)[:vocab_size]
+    counts = counts.astype(np.int64)
+    counts[:2] = -1
+    return np.argsort(-counts, kind="stable")[:max(0, min(top, vocab_size - 2))]
+
+
+def words_and_ablation(table, rows, metric=ACC, ablation="shuffle"):
+    """Whether an ablation's gain in accuracy goes with the words a mask lets the network
+    read. `rows`: one row per stored mask, columns variant, branch, round, replicate and one
+    or more measures of its embedding (e.g. the share of the most frequent words' rows it
+    keeps, `top_words`). Per variant and level, over the replicates where both the mask
+    (branch main) and its `ablation` are trained, two rows ("mask" and the ablation's name):
+    each measure, the accuracy (%) and, on the ablation's row, its gain over the mask (its
+    accuracy minus the mask's, points); all means over those replicates."""
+    keys = ["variant", "branch", "round", "replicate"]
+    measures = [c for c in rows.columns if c not in keys]
+    both = rows[rows["branch"].isin(["main", ablation])].merge(
+        table[keys + [metric, "percent_remaining"]], on=keys)
+    names = {"main": "mask", ablation: BRANCH_NAMES.get(ablation, ablation)}
+    out = []
+    for (variant, _), g in both.groupby(["variant", "round"], sort=False):
+        wide = g.pivot_table(index="replicate", columns="branch",
+                             values=measures + [metric]).dropna()
+        if wide.empty or set(names) - set(wide[metric].columns):
+            continue
+        gain = 100 * (wide[(metric, ablation)] - wide[(metric, "main")]).mean()
+        for branch, name in names.items():
+            out.append({"variant": variant,
+                        "% remaining": float(g["percent_remaining"].mean()),
+                        "branch": name,
+                        **{c: wide[(c, branch)].mean() for c in measures},
+                        "accuracy (%)": 100 * wide[(metric, branch)].mean(),
+                        "gain (points)": gain if branch == ablation else np.nan})
+    return pd.DataFrame(out, columns=["variant", "% remaining", "branch", *measures,
+                                      "accuracy (%)", "gain (points)"])
+
+
 def kept_per_layer(masks):
     """The share (%) of each masked weight a mask keeps: `masks` is {method: {key: mask}};
     one row per method, one column per weight (in the first mask's order; named by its layer,

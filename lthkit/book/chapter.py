@@ -708,7 +708,58 @@ def stored_pai_words(pai, imp, key):
     display(kept.style.format(precision=2, na_rep="—"))
     if scored:
         display(Markdown(zero_score_markdown(kept, pai.exps, len(data.vocab) - 2)))
+    frequent = analysis.top_words(data.x_train, len(data.vocab), FREQUENT_WORDS)
+    shuffled = analysis.words_and_ablation(pai.table, word_rows(pai, key, frequent))
+    if len(shuffled):
+        display(Markdown(
+            f"**The layerwise shuffle and the words**: a word whose embedding row keeps no "
+            f"weight is *unreadable*, a zero vector to the network. Each method's mask and "
+            f"its shuffled twin: the share of the {len(frequent):,} most frequent words' "
+            f"rows each keeps, how many of those words and of all "
+            f"{len(data.vocab) - 2:,} words it leaves unreadable, and the accuracy it "
+            f"reaches (means over the replicates where both are trained). The shuffle keeps "
+            f"every layer's count, so its gain comes from where inside a layer the kept "
+            f"weights sit:"))
+        counts = [c for c in shuffled.columns if c.startswith("unreadable")]
+        levels = shuffled["% remaining"].map(lambda v: f"{_pct(v)} %")
+        display(shuffled.assign(**{"% remaining": levels})
+                .set_index(["variant", "% remaining", "branch"])
+                .rename_axis(["method", "weights left", ""])
+                .style.format(precision=2, na_rep="").format(_count, subset=counts))
     return kept
+
+
+def _count(value):
+    """A count, or a mean of counts: "1,234", "154.5"."""
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+FREQUENT_WORDS = 1000  # the words whose rows `stored_pai_words` follows through the shuffle
+
+
+def word_rows(pai, key, ids):
+    """For `analysis.words_and_ablation`: what every stored mask of `pai` (``stored_variants``
+    of a PaI sweep; branches main and shuffle, every level and replicate) keeps of the
+    embedding rows of the words `ids` (e.g. `analysis.top_words`): the share of their rows
+    (%), how many of them it leaves with an empty row ("unreadable"), and how many of all
+    words (ids 2..). `key`: the embedding's mask key."""
+    import numpy as np
+    import pandas as pd
+    n = f"{len(ids):,}"
+    columns = ["variant", "branch", "round", "replicate", f"rows kept, top {n} (%)",
+               f"unreadable, top {n}", "unreadable, all words"]
+    rows = []
+    for method, exp in pai.exps.items():
+        for rep in range(exp.search.replicates):
+            for level in exp.search.levels:
+                for branch in ("main", "shuffle"):
+                    mask = pai.store.masks(exp, rep, branch, level)
+                    if mask is not None:
+                        m = np.asarray(mask[key], bool)
+                        empty = ~m.any(axis=1)
+                        rows.append([method, branch, level, rep, 100 * float(m[ids].mean()),
+                                     int(empty[ids].sum()), int(empty[2:].sum())])
+    return pd.DataFrame(rows, columns=columns)
 
 
 def zero_score_markdown(kept, exps, words):

@@ -245,9 +245,15 @@ def test_stored_pai_words_reads_the_deepest_level_every_method_has(monkeypatch):
     stored = {("snip", 2): snip, ("grasp", 2): grasp, ("snip", 8): snip, ("imp", 2): ticket}
     store = SimpleNamespace(masks=lambda exp, rep, branch, r: (
         {"embedding/embeddings": stored[(exp.name, r)]} if (exp.name, r) in stored else None))
-    exps = {m: SimpleNamespace(name=m.lower(), search=SimpleNamespace(levels=(2, 8)))
+    exps = {m: SimpleNamespace(name=m.lower(), search=SimpleNamespace(levels=(2, 8),
+                                                                      replicates=1))
             for m in ("SNIP", "GraSP")}
-    pai = SimpleNamespace(exps=exps, store=store, source="full profile, x")
+    # SNIP's mask and its layerwise shuffle trained at level 2 (the fake store gives the
+    # shuffle the mask's own words); GraSP's not yet
+    trained = pd.DataFrame({"variant": "SNIP", "branch": ["main", "shuffle"], "round": 2,
+                            "replicate": 0, "percent_remaining": 64.0,
+                            "early_stop_test_accuracy": [0.8, 0.85]})
+    pai = SimpleNamespace(exps=exps, store=store, source="full profile, x", table=trained)
     imp = SimpleNamespace(exp=SimpleNamespace(name="imp", prune=SimpleNamespace(
         strategy="layerwise")), store=store,
                           table=pd.DataFrame({"round": [2], "percent_remaining": [64.0]}))
@@ -267,6 +273,12 @@ def test_stored_pai_words_reads_the_deepest_level_every_method_has(monkeypatch):
     assert any("IMP each layer on its own" in t for t in texts)
     assert any(t.startswith("SNIP score the mask on the replicate's first training batch "
                             "(2 texts), which hold 4 of the 20 words (20.0 %)") for t in texts)
+    assert any(t.startswith("**The layerwise shuffle and the words**") for t in texts)
+    shuffle = shown[-1].data.reset_index()  # the last table: SNIP's mask beside its shuffle
+    assert shuffle[""].tolist() == ["mask", "layerwise shuffle"]
+    assert shuffle["rows kept, top 20 (%)"].tolist() == [50.0, 50.0]
+    assert shuffle["unreadable, all words"].tolist() == [0, 0]
+    assert shuffle["gain (points)"].iloc[1] == pytest.approx(5.0)
     none = SimpleNamespace(exps={"SNIP": SimpleNamespace(name="none", search=exps[
         "SNIP"].search)}, store=store, source="")
     assert chapter.stored_pai_words(none, imp, "embedding/embeddings") is None

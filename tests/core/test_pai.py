@@ -146,6 +146,36 @@ def test_what_each_mask_keeps_of_the_embedding_by_word_frequency():
     assert summary["words in the scored batches"].isna().tolist() == [False, True]
 
 
+def test_the_most_frequent_words_are_counted_in_the_texts():
+    x = np.array([[5, 3, 3, 0, 0], [1, 1, 1, 3, 4], [4, 5, 2, 0, 0]])
+    # counts: 3 x3, 4 x2, 5 x2, 2 x1, 6 x0; <pad> (0) and <unk> (1) are no words
+    assert analysis.top_words(x, 7, 3).tolist() == [3, 4, 5]  # 4 before 5: ties by id
+    assert analysis.top_words(x, 7).tolist() == [3, 4, 5, 2, 6]  # at most every word
+
+
+def test_an_ablations_gain_is_set_beside_what_each_mask_keeps_of_the_words(combined):
+    kept = pd.DataFrame(
+        [["SNIP", "main", 1, 0, 80.0], ["SNIP", "main", 1, 1, 70.0],
+         ["SNIP", "shuffle", 1, 0, 50.0], ["SNIP", "shuffle", 1, 1, 60.0],
+         ["SNIP", "main", 2, 0, 10.0],  # level 2: its shuffle is trained, but not stored here
+         ["SNIP", "shuffle", 5, 0, 1.0]],  # a level not trained: left out
+        columns=["variant", "branch", "round", "replicate", "kept"])
+    table = analysis.words_and_ablation(combined, kept)
+    assert table["branch"].tolist() == ["mask", "layerwise shuffle"]
+    mask, shuffled = table.to_dict("records")
+    assert mask["% remaining"] == pytest.approx(80.0)
+    assert (mask["kept"], shuffled["kept"]) == (pytest.approx(75.0), pytest.approx(55.0))
+    # accuracies 0.88 / 0.86 and 0.87 / 0.86: the shuffle's gain, replicate by replicate
+    assert mask["accuracy (%)"] == pytest.approx(87.0)
+    assert shuffled["accuracy (%)"] == pytest.approx(86.5)
+    assert shuffled["gain (points)"] == pytest.approx(-0.5) and np.isnan(mask["gain (points)"])
+    # only the replicates where both are trained count
+    one = analysis.words_and_ablation(combined, kept[kept["replicate"] == 0])
+    assert one["kept"].tolist() == [80.0, 50.0]
+    assert one["accuracy (%)"].tolist() == pytest.approx([88.0, 87.0])
+    assert analysis.words_and_ablation(combined, kept, ablation="reinit").empty
+
+
 def test_what_each_mask_keeps_of_each_layer():
     a = {"emb/embeddings": np.array([[1, 0], [0, 0]], bool), "out/kernel": np.ones(4, bool)}
     b = {"emb/embeddings": np.ones((2, 2), bool), "out/kernel": np.zeros(4, bool)}
