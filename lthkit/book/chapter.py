@@ -709,7 +709,7 @@ def stored_pai_words(pai, imp, key):
     if scored:
         display(Markdown(zero_score_markdown(kept, pai.exps, len(data.vocab) - 2)))
     frequent = analysis.top_words(data.x_train, len(data.vocab), FREQUENT_WORDS)
-    shuffled = analysis.words_and_ablation(pai.table, word_rows(pai, key, frequent))
+    shuffled = words_and_shuffle(pai, imp, key, frequent)
     if len(shuffled):
         display(Markdown(
             f"**The layerwise shuffle and the words**: a word whose embedding row keeps no "
@@ -719,7 +719,8 @@ def stored_pai_words(pai, imp, key):
             f"{len(data.vocab) - 2:,} words it leaves unreadable, and the accuracy it "
             f"reaches (means over the replicates where both are trained). The shuffle keeps "
             f"every layer's count, so its gain comes from where inside a layer the kept "
-            f"weights sit:"))
+            f"weights sit. IMP's random pruning is its ticket's shuffle: a random mask with "
+            f"the ticket's per-layer counts."))
         counts = [c for c in shuffled.columns if c.startswith("unreadable")]
         levels = shuffled["% remaining"].map(lambda v: f"{_pct(v)} %")
         display(shuffled.assign(**{"% remaining": levels})
@@ -737,27 +738,53 @@ def _count(value):
 FREQUENT_WORDS = 1000  # the words whose rows `stored_pai_words` follows through the shuffle
 
 
-def word_rows(pai, key, ids):
-    """For `analysis.words_and_ablation`: what every stored mask of `pai` (``stored_variants``
-    of a PaI sweep; branches main and shuffle, every level and replicate) keeps of the
-    embedding rows of the words `ids` (e.g. `analysis.top_words`): the share of their rows
-    (%), how many of them it leaves with an empty row ("unreadable"), and how many of all
-    words (ids 2..). `key`: the embedding's mask key."""
+def words_and_shuffle(pai, imp, key, ids):
+    """`analysis.words_and_ablation` of every stored PaI mask of `pai` against its layerwise
+    shuffle, then IMP's ticket (`imp`, ``stored``) at the same levels against its random
+    pruning (a random mask with the ticket's per-layer counts: the ticket's shuffle), its
+    rows named "ticket" and "random pruning". `key`, `ids`: see `word_rows`."""
+    import pandas as pd
+
+    from lthkit import analysis
+    levels = sorted({q for exp in pai.exps.values() for q in exp.search.levels})
+    reps = max(exp.search.replicates for exp in pai.exps.values())
+    rows = word_rows(pai.store, pai.exps, key, ids, levels, reps)
+    ticket = word_rows(imp.store, {analysis.PAI_IMP: imp.exp}, key, ids, levels, reps,
+                       branches={"main": "main", "random": "shuffle"})
+    table = imp.table.drop(columns="variant", errors="ignore")
+    table = table[table["branch"].isin(["main", "random"])].assign(
+        variant=analysis.PAI_IMP, branch=lambda t: t["branch"].replace({"random": "shuffle"}))
+    out = analysis.words_and_ablation(pd.concat([pai.table, table], ignore_index=True),
+                                      pd.concat([rows, ticket], ignore_index=True))
+    imp_rows = out["variant"] == analysis.PAI_IMP
+    out.loc[imp_rows, "branch"] = out.loc[imp_rows, "branch"].map(
+        {"mask": "ticket", analysis.BRANCH_NAMES["shuffle"]: "random pruning"})
+    return out
+
+
+def word_rows(store, exps, key, ids, levels, replicates, branches=None):
+    """For `analysis.words_and_ablation`: what every mask stored in `store` for the
+    experiments `exps` ({variant: Experiment}) at `levels` and replicates 0..`replicates` - 1
+    keeps of the embedding rows of the words `ids` (e.g. `analysis.top_words`): the share of
+    their rows (%), how many of them it leaves with an empty row ("unreadable"), and how
+    many of all words (ids 2..). `key`: the embedding's mask key; `branches`: {stored branch:
+    its name in the rows} (default main and shuffle)."""
     import numpy as np
     import pandas as pd
+    branches = branches or {"main": "main", "shuffle": "shuffle"}
     n = f"{len(ids):,}"
     columns = ["variant", "branch", "round", "replicate", f"rows kept, top {n} (%)",
                f"unreadable, top {n}", "unreadable, all words"]
     rows = []
-    for method, exp in pai.exps.items():
-        for rep in range(exp.search.replicates):
-            for level in exp.search.levels:
-                for branch in ("main", "shuffle"):
-                    mask = pai.store.masks(exp, rep, branch, level)
+    for variant, exp in exps.items():
+        for rep in range(replicates):
+            for level in levels:
+                for branch, name in branches.items():
+                    mask = store.masks(exp, rep, branch, level)
                     if mask is not None:
                         m = np.asarray(mask[key], bool)
                         empty = ~m.any(axis=1)
-                        rows.append([method, branch, level, rep, 100 * float(m[ids].mean()),
+                        rows.append([variant, name, level, rep, 100 * float(m[ids].mean()),
                                      int(empty[ids].sum()), int(empty[2:].sum())])
     return pd.DataFrame(rows, columns=columns)
 

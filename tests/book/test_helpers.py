@@ -256,7 +256,9 @@ def test_stored_pai_words_reads_the_deepest_level_every_method_has(monkeypatch):
     pai = SimpleNamespace(exps=exps, store=store, source="full profile, x", table=trained)
     imp = SimpleNamespace(exp=SimpleNamespace(name="imp", prune=SimpleNamespace(
         strategy="layerwise")), store=store,
-                          table=pd.DataFrame({"round": [2], "percent_remaining": [64.0]}))
+                          table=pd.DataFrame({"round": 2, "percent_remaining": 64.0,
+                                              "branch": ["main", "random"], "replicate": 0,
+                                              "early_stop_test_accuracy": [0.83, 0.84]}))
     # SNIP scored one batch of two texts holding w0..w3; GraSP's criterion here scores none
     monkeypatch.setattr(search, "scored_tokens", lambda exps, store, data: {
         "SNIP": np.array([2, 3, 4, 5, 0, 0])})
@@ -274,11 +276,13 @@ def test_stored_pai_words_reads_the_deepest_level_every_method_has(monkeypatch):
     assert any(t.startswith("SNIP score the mask on the replicate's first training batch "
                             "(2 texts), which hold 4 of the 20 words (20.0 %)") for t in texts)
     assert any(t.startswith("**The layerwise shuffle and the words**") for t in texts)
-    shuffle = shown[-1].data.reset_index()  # the last table: SNIP's mask beside its shuffle
-    assert shuffle[""].tolist() == ["mask", "layerwise shuffle"]
-    assert shuffle["rows kept, top 20 (%)"].tolist() == [50.0, 50.0]
-    assert shuffle["unreadable, all words"].tolist() == [0, 0]
-    assert shuffle["gain (points)"].iloc[1] == pytest.approx(5.0)
+    # the last table: SNIP's mask beside its shuffle, IMP's ticket beside its random pruning
+    shuffle = shown[-1].data.reset_index()
+    assert shuffle["method"].tolist() == ["SNIP"] * 2 + ["IMP (after training)"] * 2
+    assert shuffle[""].tolist() == ["mask", "layerwise shuffle", "ticket", "random pruning"]
+    assert shuffle["rows kept, top 20 (%)"].tolist() == [50.0, 50.0, 10.0, 10.0]
+    assert shuffle["unreadable, all words"].tolist() == [0, 0, 18, 18]
+    assert shuffle["gain (points)"].iloc[[1, 3]].tolist() == pytest.approx([5.0, 1.0])
     none = SimpleNamespace(exps={"SNIP": SimpleNamespace(name="none", search=exps[
         "SNIP"].search)}, store=store, source="")
     assert chapter.stored_pai_words(none, imp, "embedding/embeddings") is None
