@@ -144,7 +144,8 @@ if show_stored_full:  # the grid's rows: the four levels, as sparsities (%)
 #
 # Kim's CNN at [TXT]'s size: 5 million of its 5.1 million weights are the embedding table.
 # Two levels, [TXT]'s 64 % and 16.8 % of the weights, two replicates; then which words'
-# embedding rows each mask keeps (the chart is explained in the quick section below).
+# embedding rows each mask keeps (the chart is explained in the quick section below), and
+# which words each mask and its layerwise shuffle leave the network unable to read.
 
 # %% tags=["hide-input"]
 if show_stored_full:
