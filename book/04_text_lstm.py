@@ -260,7 +260,8 @@ head_starts = analysis.head_starts({
     for model in ("text_cnn", "text_lstm") for dataset in ("imdb", "ag_news")}, percent=10.7)
 if len(head_starts):
     display(head_starts.pivot_table(index=["run", "percent_kept"], columns="group",
-                                    values="magnitude").round(2))
+                                    values="magnitude")
+            .style.format(precision=2, na_rep="—"))  # "—": a group the network lacks
 
 # %% [markdown]
 # Read strictly (a mean at or above the dense mean), no stored ticket holds even at 80 % of
