@@ -259,8 +259,8 @@ head_starts = analysis.head_starts({
     f"{model} / {dataset}": search.stored(search.target(f"{model}/{dataset}", "full"))
     for model in ("text_cnn", "text_lstm") for dataset in ("imdb", "ag_news")}, percent=10.7)
 if len(head_starts):
-    display(head_starts.pivot_table(index=["run", "percent_kept"], columns="group",
-                                    values="magnitude")
+    display(head_starts.assign(percent_kept=head_starts["percent_kept"].map("{:.1f}".format))
+            .pivot_table(index=["run", "percent_kept"], columns="group", values="magnitude")
             .style.format(precision=2, na_rep="—"))  # "—": a group the network lacks
 
 # %% [markdown]
