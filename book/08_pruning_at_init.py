@@ -171,7 +171,7 @@ if show_stored_full:
 # %% [markdown]
 # **What the masks keep of the words.** A mask of pruning at initialization is cut before any
 # training, in seconds to minutes, and `python -m lthkit.search.plan --cut-masks` cuts them
-# all first: this part of the answer is complete while the rounds are still training. At
+# all first: this part of the answer can be read before any round has trained. At
 # 16.8 % the methods split three ways over the embedding, as the tables above show:
 #
 # - **SynFlow and magnitude at initialization** keep the same share of every word's row,
