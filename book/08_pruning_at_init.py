@@ -39,19 +39,13 @@
 #
 # :::{admonition} The answer, in short
 # :class: tip
-# - **Lenet-300-100:** [FDRC21]'s picture holds. Every method stays below IMP's ticket, the
-#   more so the thinner the network, and neither ablation moves a method by more than a
-#   few tenths of a point (one exception): what they find is a per-layer sparsity. Two
-#   break at 1.8 % of the weights: GraSP (its masks disconnect digits; the shuffle repairs
-#   them) and magnitude at initialization (it empties the first layer).
-# - **IMDb:** random pruning beats IMP's ticket here, and no method beats random pruning by
-#   as much as a point. SNIP and GraSP score one batch and leave words the network cannot
-#   read, which the layerwise shuffle repairs (GraSP: +11.94 points at 16.8 % of the
-#   weights). SynFlow and magnitude at initialization keep every word, spare the
-#   convolutions and match random pruning (+0.67 and +0.87 points at 64 %; at 16.8 %
-#   -0.34 and -0.27).
-# - **Cost:** each method trains once, after seconds to minutes of scoring; IMP's ticket took
-#   nine trainings on IMDb (16.8 %) and nineteen on Lenet (1.8 %).
+# - **Lenet-300-100:** [FDRC21]'s picture holds: every method stays below IMP's ticket, and
+#   neither ablation moves one by more than a few tenths (GraSP at 1.8 % is the exception).
+# - **IMDb:** random pruning beats IMP's ticket, and no method beats random pruning by a
+#   point. SNIP and GraSP leave words unreadable, which the layerwise shuffle repairs
+#   (GraSP: +11.94 points at 16.8 %); SynFlow and magnitude at initialization keep every
+#   word and match random pruning (+0.67 and +0.87 points at 64 %, -0.34 and -0.27 at 16.8 %).
+# - **Cost:** one training each, against IMP's nine on IMDb (16.8 %), nineteen on Lenet (1.8 %).
 # :::
 #
 # Throughout, a level is named by the share of the weights that **remain**. Every PaI
@@ -190,13 +184,11 @@ if show_stored_full:
 # - **IMP's ticket** is the only mask that keeps frequent words more than rare ones (a
 #   negative correlation): training has moved the rows of the words it saw.
 #
-# So on text, [FDRC21]'s "a per-layer sparsity, not a subnetwork" already needs a caveat
-# before any round is trained. Inside the embedding, SNIP's and GraSP's masks are set by
-# which words one batch happened to hold, and the layerwise shuffle spreads them evenly over
-# the vocabulary: for those two the ablation changes which words the network can read at
-# all, not just where in a layer the weights sit. The last table above counts it: a word
-# whose row keeps no weight is a zero vector to the network, unreadable, and no shuffled
-# mask leaves a single word unreadable.
+# So on text, [FDRC21]'s "a per-layer sparsity, not a subnetwork" needs a caveat before any
+# round is trained: SNIP's and GraSP's masks are set by which words one batch held, and the
+# layerwise shuffle spreads them over the vocabulary, changing which words the network can
+# read at all. The last table above counts it: a word whose row keeps no weight is a zero
+# vector to the network, unreadable, and no shuffled mask leaves a single word unreadable.
 
 # %% [markdown]
 # **Takeaway on IMDb.** [FDRC21]'s first finding ranks the methods between random pruning and
@@ -208,7 +200,10 @@ if show_stored_full:
 # behind: 82.24 % at 64 %, 73.40 % at 16.8 %. The two that never look at the data are the
 # best masks at 64 %, a little above random pruning in both replicates (SynFlow 86.96 %,
 # +0.67 points; magnitude at initialization 87.16 %, +0.87), and tie it at 16.8 % (SynFlow
-# 85.69 %, -0.34; magnitude at initialization 85.77 %, -0.27).
+# 85.69 %, -0.34; magnitude at initialization 85.77 %, -0.27). Their masks keep every word and
+# differ from random pruning in the split between layers (the convolutions keep 94 to 98 % at
+# 64 %); their shuffles keep that split and the lead with it: for these two, [FDRC21]'s
+# reading holds on text.
 #
 # The two ablations part ways. New initial weights change nothing, as [FDRC21] found (SNIP
 # -0.04 and -0.15 points, GraSP 0.00 and -0.07, SynFlow -0.28 and -0.17, magnitude at
@@ -233,23 +228,11 @@ if show_stored_full:
 # shuffle, random pruning, still beats it (+0.46 and +1.32 points), for the reason the text
 # chapter found: the ticket retraces the dense network's memorization.
 #
-# SynFlow and magnitude at initialization leave every word readable. The initial weights know
-# nothing of the words, so inside the embedding their masks are as random as a shuffle: they
-# keep 63 % of the 1,000 most frequent words' rows at 64 % and 15 % at 16.8 %, as their
-# shuffles do. What they do choose is the split between layers: nearly the whole cut comes
-# from the embedding, and the convolutions keep 94 to 98 % of their weights at 64 % (random
-# pruning keeps 64 % of every layer), 76 to 88 % at 16.8 %. That split is their lead at 64 %:
-# their shuffles, which keep it, keep the lead too. For these two, [FDRC21]'s reading holds
-# on text: what they find is a per-layer sparsity, not a subnetwork, and on a network whose
-# weights are nearly all in the embedding, a per-layer sparsity is little more than random
-# pruning that spares the convolutions.
-#
 # The cost: each method trains once, after cutting its masks in seconds to minutes (for all
 # eight levels, a mean over the replicates, first compilation included: magnitude at
 # initialization 1.3 s, GraSP 39 s, SNIP 72 s, SynFlow 194 s for its 100 steps a level);
-# IMP's ticket at 16.8 % took nine trainings. The seconds in the cost table come from rounds
-# trained in different sessions on a shared machine whose speed changed about twofold between
-# them; the column "total (trainings)" compares them fairly.
+# IMP's ticket at 16.8 % took nine trainings. The seconds come from sessions on a shared
+# machine whose speed changed twofold; "total (trainings)" compares them fairly.
 
 # %% [markdown]
 # ## This build's quick runs
@@ -281,11 +264,9 @@ book.show_ledger(claims.ledger(lenet_q, claims.select(prefix="lenet_300_100/pai/
 
 # %% [markdown]
 # What each method paid for its mask: IMP trained the dense network and every round up to
-# the level; a PaI method trains the level only, after cutting its mask from the
-# initialization (the seconds recorded when the masks were cut, every level up to this one:
-# SynFlow's 100 steps per level, GraSP's Hessian products, SNIP's one gradient). Seconds
-# from runs trained at different times on a shared machine do not compare; the column
-# "total (trainings)" does: the cut counted in trainings of the same run.
+# the level; a PaI method trains the level only, after cutting its masks (SynFlow's 100
+# steps per level, GraSP's Hessian products, SNIP's one gradient). "total (trainings)" counts
+# the cut in trainings of the same run, which compares across machines where seconds do not.
 
 # %% tags=["hide-input"]
 display(analysis.pai_cost(lenet_q, search.mask_seconds(lenet_runs, store))
@@ -295,17 +276,13 @@ display(analysis.pai_cost(lenet_q, search.mask_seconds(lenet_runs, store))
 # ### IMDb
 #
 # The text CNN in the quick profile (an 8,000-word vocabulary, 128 tokens), each method's
-# mask without its ablations (they would double the chapter's time; the stored runs have
-# them), then what each mask paid. Then the
+# mask without its ablations (the stored runs have them), then what each mask paid. Then the
 # question only text can ask: **which words' embedding rows does each method keep?** A
-# falling line keeps frequent words and drops rare ones. At initialization every row has
-# the same distribution, so magnitude at initialization keeps rows at random, and so does
-# SynFlow, whose all-ones input treats every row alike. SNIP's and GraSP's gradients reach
-# only the rows of words in the scoring batch: every other row scores exactly zero. SNIP's
-# scores are never negative, so it prunes zero-scored rows first, and which of them go is
-# decided by the tie rule (position order): the vocabulary is sorted by frequency, so the
-# frequent words the batch happened to miss go before the rare ones. GraSP's scores can be
-# negative, and it prunes those first: rows of words it *saw*.
+# falling line keeps frequent words and drops rare ones. SNIP's and GraSP's gradients reach
+# only the rows of words in the scoring batch; every other row scores exactly zero, and the
+# tie rule (position order, the vocabulary sorted by frequency) prunes the frequent words
+# the batch missed before the rare ones. GraSP's scores can be negative, and it prunes those
+# first: rows of words it *saw*. Magnitude and SynFlow treat every row alike.
 
 # %% tags=["hide-input"]
 if run_imdb:
