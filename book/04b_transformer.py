@@ -110,7 +110,8 @@ if stored is not None:
         analysis.remaining_by_part(stored.store.layer_table(stored.exp), parts), stored.source,
         title="Remaining weights per part"), "full", stored.source))
     both, both_source, _ = claims.results_for("transformer_imdb", "full")  # with late rewinding
-    display(analysis.level_table(both, by="series"))
+    display(analysis.level_table(both, by="series").style.format(precision=2, na_rep="—")
+            .format("{:.1f}", subset=["% remaining"]))  # "—": a round still to train
     book.show_ledger(claims.ledger(both, claims.select("transformer_imdb"), results=both_source))
 else:
     display(Markdown("No stored full-profile run of the Transformer yet: the quick run "
@@ -201,7 +202,8 @@ display(Markdown(analysis.markdown_table(analysis.describe(runs["rewound to init
 table = search.variants(runs, store)
 display(book.label(plots.by_sparsity(table, source=source, width=420, height=260,
                                      title="Transformer on IMDb")))
-display(analysis.level_table(table, by="series"))
+display(analysis.level_table(table, by="series").style.format(precision=2, na_rep="—")
+        .format("{:.1f}", subset=["% remaining"]))
 display(book.label(plots.layer_sparsity(
     analysis.remaining_by_part(store.layer_table(runs["rewound to init"]), parts), source,
     title="Remaining weights per part")))
