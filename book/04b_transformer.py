@@ -106,10 +106,20 @@ parts = {"token embedding": "^token_embedding/", "position embedding": "^positio
 stored = search.stored_named("transformer_imdb") if show_stored_full else None
 if stored is not None:
     book.show_result(stored, "Transformer on IMDb: ticket and controls")
-    display(book.label(plots.layer_sparsity(
-        analysis.remaining_by_part(stored.store.layer_table(stored.exp), parts), stored.source,
-        title="Remaining weights per part"), "full", stored.source))
     both, both_source, _ = claims.results_for("transformer_imdb", "full")  # with late rewinding
+    ticket, late = "rewound to init · IMP ticket", "rewound to 1ep · IMP ticket"
+    lines = [(ticket, "rewound to init · random reinit"), (ticket, "rewound to init · random "
+             "pruning"), (late, ticket), (late, "rewound to init · random reinit")]
+    names = {ticket: "the ticket", late: "the ticket rewound late (to 1 epoch)",
+             "rewound to init · random reinit": "its random reinitialization",
+             "rewound to init · random pruning": "random pruning"}
+    display(Markdown("\n".join(
+        f"- {book.gap_markdown(analysis.series_gap(both, a, b), a, b, names)}" for a, b in lines)))
+    stored_parts = analysis.remaining_by_part(stored.store.layer_table(stored.exp), parts)
+    display(book.label(plots.layer_sparsity(stored_parts, stored.source,
+                                            title="Remaining weights per part"),
+                       "full", stored.source))
+    display(Markdown(book.parts_markdown(analysis.parts_at_level(stored_parts))))
     display(analysis.level_table(both, by="series").style.format(precision=2, na_rep="—")
             .format("{:.1f}", subset=["% remaining"]))  # "—": a round still to train
     book.show_ledger(claims.ledger(both, claims.select("transformer_imdb"), results=both_source))
@@ -233,6 +243,9 @@ if compared:
                                          height=260, title="IMP tickets on IMDb",
                                          source="full profile, stored runs"),
                        "full", "stored runs"))
+    if "Transformer" in compared:
+        display(Markdown(book.equal_weights_markdown(
+            analysis.at_equal_weights(together, "Transformer"))))
 else:
     display(Markdown("No stored run of the text CNN or the BiLSTM here."))
 

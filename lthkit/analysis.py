@@ -990,3 +990,87 @@ def across_models(runs):
         t["weights_remaining"] = t["percent_remaining"] / 100.0 * total
         frames.append(t)
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def parts_at_level(parts, branch="main", round_=None):
+    """What each part of a network keeps at one level: `parts` is `remaining_by_part`'s
+    table, `round_` the level (None: the deepest round every replicate of `branch` has).
+    Returns one row per part, in `parts`' order: `weights` (its size), `share (%)` (of all
+    masked weights), `% remaining` (mean over replicates), `min`, `max` and `n`; the
+    frame's `attrs` hold `round` and `overall` (% of all weights remaining there)."""
+    from lthkit._errors import LthkitError
+    t = parts[parts["branch"] == branch]
+    if t.empty:
+        raise LthkitError(f"parts_at_level: no rows for branch={branch!r} (branches: "
+                          f"{', '.join(map(str, pd.unique(parts['branch']))) or 'none'}).")
+    if round_ is None:
+        round_ = int(t.groupby("replicate")["round"].max().min())
+    t = t[t["round"] == round_]
+    if t.empty:
+        raise LthkitError(f"parts_at_level: round_={round_!r} is not stored for branch "
+                          f"{branch!r} (rounds: {sorted(pd.unique(parts['round']))}).")
+    per = t.assign(pct=100.0 * t["fraction"]).groupby("layer", sort=False)
+    out = pd.DataFrame({"weights": per["size"].first(), "% remaining": per["pct"].mean(),
+                        "min": per["pct"].min(), "max": per["pct"].max(),
+                        "n": per["pct"].size()})
+    out.insert(1, "share (%)", 100.0 * out["weights"] / out["weights"].sum())
+    out.index.name = "part"
+    reps = t.groupby("replicate")[["remaining", "size"]].sum()
+    out.attrs.update(round=round_, overall=float(100.0 * (reps["remaining"] / reps["size"])
+                                                 .mean()))
+    return out
+
+
+def at_equal_weights(together, reference, metric=ACC, scale=100.0):
+    """Networks of different sizes compared at the same number of remaining weights:
+    `together` is `across_models`' table, `reference` the network whose pruned levels set
+    the counts. For each of them, every network's mean `metric` (over replicates, its IMP
+    ticket) at that count, interpolated linearly in log(weights) between its two nearest
+    stored levels; NaN where the count lies outside the levels it has. Columns: `weights
+    remaining`, then one per network, the reference first."""
+    from lthkit._errors import LthkitError
+    names = list(pd.unique(together["variant"])) if len(together) else []
+    if reference not in names:
+        raise LthkitError(f"at_equal_weights: reference={reference!r} is not in the table "
+                          f"(networks: {', '.join(map(str, names)) or 'none'}).")
+    curves = {}
+    for name in names:
+        t = together[(together["variant"] == name) & (together["branch"] == "main")]
+        g = t.groupby("round").agg(w=("weights_remaining", "mean"), v=(metric, "mean"))
+        curves[name] = g.sort_values("w")
+    ref = curves[reference]
+    ref = ref[ref.index > 0].sort_index()
+    out = pd.DataFrame({"weights remaining": ref["w"].round().astype(int)})
+    for name in [reference] + [n for n in names if n != reference]:
+        c = curves[name]
+        x, y = np.log(c["w"].to_numpy()), c["v"].to_numpy() * scale
+        lx = np.log(ref["w"].to_numpy())
+        inside = (lx >= x.min() - 1e-9) & (lx <= x.max() + 1e-9) if len(x) else lx < 0
+        out[name] = np.where(inside, np.interp(lx, x, y) if len(x) else np.nan, np.nan)
+    return out
+
+
+def series_gap(table, a, b, metric=ACC, scale=100.0):
+    """Line `a` minus line `b`, level by level, over the levels both have trained: `a` and
+    `b` are series labels as `level_table(table, by="series")` names its columns ("IMP
+    ticket", "rewound to 1ep · IMP ticket", ...). Returns a frame indexed by round with
+    `% remaining`, both means, `gap` (points) and `apart` (True where the two lines' bands,
+    min to max over replicates, do not overlap), the dense level left out."""
+    from lthkit._errors import LthkitError
+    s = with_dense_level(table)
+    s = s.assign(series=series_labels(s))
+    names = list(pd.unique(s["series"]))
+    missing = [x for x in (a, b) if x not in names]
+    if missing:
+        raise LthkitError(f"series_gap: no line {', '.join(map(repr, missing))} (lines: "
+                          f"{', '.join(map(str, names))}).")
+    g = s[s["round"] > 0].groupby(["round", "series"])[metric].agg(["mean", "min", "max"])
+    g = g.mul(scale).unstack("series")
+    g = g.reindex(columns=pd.MultiIndex.from_product([["mean", "min", "max"], names]))
+    both = g.loc[g[("mean", a)].notna() & g[("mean", b)].notna()]
+    out = pd.DataFrame({
+        "% remaining": s.groupby("round")["percent_remaining"].mean().loc[both.index],
+        a: both[("mean", a)], b: both[("mean", b)]})
+    out["gap"] = out[a] - out[b]
+    out["apart"] = (both[("max", a)] < both[("min", b)]) | (both[("min", a)] > both[("max", b)])
+    return out

@@ -16,14 +16,16 @@ The driver (``python -m lthkit.book build``) executes chapters with papermill an
 HTML with jupyter-book; see ``lthkit/book/driver.py``. Importing this package imports neither
 Keras nor altair: the driver does not need them.
 """
-from lthkit.book.chapter import (PROFILES, by_row, label, profile_of, provenance,
+from lthkit.book.chapter import (PROFILES, by_row, equal_weights_markdown, gap_markdown, label,
+                                 parts_markdown, profile_of, provenance,
                                  provenance_rows, quick_search, quick_sweep, settings, setup,
                                  show_fitting, show_init_magnitude, show_ledger, show_result,
                                  show_words, span, stored_details, stored_early_birds,
                                  pai_takeaway_markdown, stored_pai, stored_result,
                                  stored_sweep, takeaway_markdown, zero_score_markdown)
 
-__all__ = ["PROFILES", "by_row", "label", "profile_of", "provenance", "provenance_rows",
+__all__ = ["PROFILES", "by_row", "equal_weights_markdown", "gap_markdown", "label",
+           "parts_markdown", "profile_of", "provenance", "provenance_rows",
            "pai_takeaway_markdown", "quick_search", "quick_sweep", "settings", "setup", "show_fitting",
            "show_init_magnitude", "show_ledger", "show_result", "show_words", "span",
            "stored_details", "stored_early_birds", "stored_pai", "stored_result",

@@ -811,3 +811,50 @@ def zero_score_markdown(kept, exps, words):
             "gradient there, so a score of exactly zero: which of those rows a mask keeps is "
             "decided by the tie rule (the lowest position first, so the rarest words' rows "
             "are the last to go), not by the criterion.")
+
+
+def parts_markdown(at):
+    """`analysis.parts_at_level` as one sentence: the level, what each part keeps there
+    (fastest pruned first) and how much of the network the parts pruned fastest hold."""
+    n = int(at["n"].max())
+    order = at.sort_values("% remaining")
+    kept = "; ".join(f"{part} {r['% remaining']:.1f} %" for part, r in order.iterrows())
+    first = order.index[0]
+    return (f"**At {_pct(at.attrs['overall'])} % of all weights** (round {at.attrs['round']}, "
+            f"mean of {n} replicate{'s' * (n > 1)}), each part keeps: {kept}. Global pruning "
+            f"takes the {first} fastest ({order.loc[first, 'share (%)']:.1f} % of the "
+            f"weights) and the {order.index[-1]} slowest.")
+
+
+def gap_markdown(gaps, a, b, names=None):
+    """`analysis.series_gap` as one sentence: `a` minus `b` over the levels both have, the
+    deepest of them, and at how many the replicates' bands do not overlap. `names` may give
+    each line a name for the sentence ({label: name})."""
+    gaps = gaps.rename(columns=dict(names or {}))
+    a, b = ((names or {}).get(x, x) for x in (a, b))
+    if gaps.empty:
+        return f"No level has both {a} and {b} trained yet."
+    k, deep = len(gaps), gaps.iloc[-1]
+    lo, hi = _signed(gaps["gap"].min()), _signed(gaps["gap"].max())
+    span = lo if lo == hi else f"{lo} to {hi}"
+    return (f"{a[0].upper() + a[1:]} minus {b}: {span} points over the {k} level"
+            f"{'s' * (k > 1)} both have trained ({_signed(deep['gap'])} at "
+            f"{_pct(deep['% remaining'])} %, {deep[a]:.2f} against {deep[b]:.2f} %); their "
+            f"bands over replicates are apart at {int(gaps['apart'].sum())} of {k}.")
+
+
+def equal_weights_markdown(equal):
+    """`analysis.at_equal_weights` as one sentence, at the reference network's deepest
+    level: each network's IMP ticket at that many remaining weights (interpolated between
+    its stored levels; a network whose levels do not reach the count is said to)."""
+    if equal.empty:
+        return "No pruned level of the reference network is stored yet."
+    row = equal.iloc[-1]
+    names = [c for c in equal.columns if c != "weights remaining"]
+    said = [f"{n} {row[n]:.2f} %" for n in names if row[n] == row[n]]
+    out = [n for n in names if row[n] != row[n]]
+    text = (f"At {int(row['weights remaining']):,} remaining weights (the {names[0]}'s "
+            f"deepest stored level), the IMP tickets reach: {', '.join(said)}")
+    if out:
+        text += f" ({', '.join(out)}: no stored level that small or large)"
+    return text + ", each interpolated between its stored levels."

@@ -493,6 +493,72 @@ def test_across_models_counts_the_weights_each_level_keeps():
         plots.by_sparsity(together, x="weights")
 
 
+def test_parts_at_level_reads_the_deepest_round_every_replicate_has():
+    one = layer_rows({1: {"emb/embeddings": (80, 100), "att/query/kernel": (18, 20)},
+                      2: {"emb/embeddings": (60, 100), "att/query/kernel": (16, 20)}})
+    other = layer_rows({1: {"emb/embeddings": (70, 100), "att/query/kernel": (20, 20)}})
+    parts = analysis.remaining_by_part(pd.concat([one, other.assign(replicate=1)]),
+                                       {"embedding": "^emb/", "query": "/query/"})
+    at = analysis.parts_at_level(parts)  # replicate 1 stops at round 1
+    assert at.attrs["round"] == 1 and list(at.index) == ["embedding", "query"]
+    assert list(at["% remaining"]) == pytest.approx([75.0, 95.0])
+    assert list(at["min"]) == pytest.approx([70.0, 90.0]) and list(at["n"]) == [2, 2]
+    assert list(at["share (%)"]) == pytest.approx([100 / 1.2, 20 / 1.2])
+    assert at.attrs["overall"] == pytest.approx(((98 / 120) + (90 / 120)) / 2 * 100)
+    assert analysis.parts_at_level(parts, round_=2).attrs["overall"] == pytest.approx(
+        76 / 1.2)
+    from lthkit import book
+    text = book.parts_markdown(at)
+    assert "embedding 75.0 %; query 95.0 %" in text and "takes the embedding fastest" in text
+    with pytest.raises(Exception, match="round_=5 is not stored"):
+        analysis.parts_at_level(parts, round_=5)
+    with pytest.raises(Exception, match="branch='reinit'"):
+        analysis.parts_at_level(parts, branch="reinit")
+
+
+def test_at_equal_weights_interpolates_in_log_weights_within_each_run():
+    small = table([(100, [0.80, 0.80]), (50, [0.70, 0.70]), (25, [0.60, 0.60])])
+    big = table([(100, [0.90, 0.90]), (50, [0.88, 0.88]), (25, [0.84, 0.84])])
+    together = analysis.across_models({
+        "small": (small, {"a/kernel": {"shape": [400], "kind": "dense"}}),
+        "big": (big, {"a/kernel": {"shape": [1600], "kind": "dense"}})})
+    got = analysis.at_equal_weights(together, "big")
+    # big keeps 800 and 400 weights; small has 400 (its dense level) and nothing above it
+    assert list(got["weights remaining"]) == [800, 400]
+    assert list(got["big"]) == pytest.approx([88.0, 84.0])
+    assert math.isnan(got["small"].iloc[0]) and got["small"].iloc[1] == pytest.approx(80.0)
+    back = analysis.at_equal_weights(together, "small")  # 200 and 100 weights
+    assert list(back.columns) == ["weights remaining", "small", "big"]
+    assert back["big"].isna().all()
+    mid = analysis.at_equal_weights(analysis.across_models({
+        "small": (small, {"a/kernel": {"shape": [400], "kind": "dense"}}),
+        "mid": (big, {"a/kernel": {"shape": [600], "kind": "dense"}})}), "small")
+    # 200 weights lie between mid's 300 (88 %) and 150 (84 %); 100 below its deepest level
+    assert mid["mid"].iloc[0] == pytest.approx(88.0 - 4.0 * math.log(1.5) / math.log(2))
+    assert math.isnan(mid["mid"].iloc[1])
+    from lthkit import book
+    assert "small 60.00 %" in book.equal_weights_markdown(back)
+    assert "big: no stored level" in book.equal_weights_markdown(back)
+    with pytest.raises(Exception, match="reference='huge' is not in the table"):
+        analysis.at_equal_weights(together, "huge")
+
+
+def test_series_gap_is_one_line_minus_another_with_their_bands():
+    gap = analysis.series_gap(BOTH, "IMP ticket", "random reinit")
+    assert list(gap.index) == [1, 2, 3]
+    assert list(gap["gap"]) == pytest.approx([2.0, 2.0, 5.5])
+    # round 2: ticket 92 and 90, reinit 90 and 88 overlap; round 3: 91/90 against 85/85
+    assert list(gap["apart"]) == [True, False, True]
+    from lthkit import book
+    text = book.gap_markdown(gap, "IMP ticket", "random reinit", {"IMP ticket": "the ticket"})
+    assert text.startswith("The ticket minus random reinit: +2.00 to +5.50 points over the 3")
+    assert "apart at 2 of 3" in text
+    late = pd.concat([BOTH.assign(variant="init"), MAIN.iloc[:2].assign(variant="late")])
+    assert analysis.series_gap(late, "late · IMP ticket", "init · IMP ticket").empty
+    with pytest.raises(Exception, match="no line 'ticket'"):
+        analysis.series_gap(BOTH, "ticket", "random reinit")
+
+
 def test_level_table_by_series_names_each_line_of_a_variants_chart():
     both = pd.concat([BOTH.assign(variant="init"), MAIN.assign(variant="late")],
                      ignore_index=True)
