@@ -120,6 +120,9 @@ if stored is not None:
                                             title="Remaining weights per part"),
                        "full", stored.source))
     display(Markdown(book.parts_markdown(analysis.parts_at_level(stored_parts))))
+    display(book.label(plots.by_sparsity(both, source=both_source, width=420, height=260,
+                                         title="Late rewinding against the ticket"),
+                       "full", both_source))
     display(analysis.level_table(both, by="series").style.format(precision=2, na_rep="—")
             .format("{:.1f}", subset=["% remaining"]))  # "—": a round still to train
     book.show_ledger(claims.ledger(both, claims.select("transformer_imdb"), results=both_source))
