@@ -1041,12 +1041,15 @@ def at_equal_weights(together, reference, metric=ACC, scale=100.0):
     ref = curves[reference]
     ref = ref[ref.index > 0].sort_index()
     out = pd.DataFrame({"weights remaining": ref["w"].round().astype(int)})
+    lx = np.log(ref["w"].to_numpy())
     for name in [reference] + [n for n in names if n != reference]:
         c = curves[name]
+        if c.empty:  # a network with no IMP ticket in the table
+            out[name] = np.nan
+            continue
         x, y = np.log(c["w"].to_numpy()), c["v"].to_numpy() * scale
-        lx = np.log(ref["w"].to_numpy())
-        inside = (lx >= x.min() - 1e-9) & (lx <= x.max() + 1e-9) if len(x) else lx < 0
-        out[name] = np.where(inside, np.interp(lx, x, y) if len(x) else np.nan, np.nan)
+        inside = (lx >= x.min() - 1e-9) & (lx <= x.max() + 1e-9)
+        out[name] = np.where(inside, np.interp(lx, x, y), np.nan)
     return out
 
 
