@@ -105,7 +105,7 @@ parts = {"token embedding": "^token_embedding/", "position embedding": "^positio
 # %% tags=["hide-input"]
 stored = search.stored_named("transformer_imdb") if show_stored_full else None
 if stored is not None:
-    book.show_result(stored, "Transformer on IMDb: ticket and controls")
+    book.show_result(stored, "Transformer on IMDb: ticket and controls", span=10.0)  # room for the ticket
     both, both_source, _ = claims.results_for("transformer_imdb", "full")  # with late rewinding
     ticket, late = "rewound to init · IMP ticket", "rewound to 1ep · IMP ticket"
     lines = [(ticket, "rewound to init · random reinit"), (ticket, "rewound to init · random "
